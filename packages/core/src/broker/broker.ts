@@ -1,0 +1,105 @@
+// The broker port: what the app and the worker need from a message transport.
+
+/** One message taken from a queue and held for this worker until it is acked or given back. */
+export interface Delivery {
+  /** The raw queue entry (kombu envelope JSON). */
+  readonly raw: string;
+  /** The queue name (without the priority suffix). */
+  readonly queue: string;
+  /** The list it came from (the queue, or a priority sub-list). */
+  readonly key: string;
+  /** The broker's handle for ack / give-back. */
+  readonly tag: string;
+}
+
+/** What a worker tells the others about itself (listed by `celeriac status`). */
+export interface WorkerInfo {
+  id: string;
+  hostname: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  startedAt: number;
+  active: number;
+  processed: number;
+  /** Last heartbeat, epoch ms (filled in when read back). */
+  lastSeen?: number;
+}
+
+/** A queue entry that could not be run, kept with the reason. */
+export interface DeadLetter {
+  reason: string;
+  queue: string;
+  raw: string;
+  at: number;
+  worker: string;
+}
+
+/** A control command broadcast to every worker (Celery's pidbox). */
+export interface ControlCommand {
+  method: string;
+  arguments: Record<string, unknown>;
+}
+
+export interface ConsumerOptions {
+  /** Queues in the order the worker prefers them. */
+  queues: string[];
+  workerId: string;
+  /** After this long without a heartbeat a worker's messages are recovered by the others. */
+  heartbeatTimeout: number;
+}
+
+export interface BrokerConsumer {
+  /** Registers the worker (first heartbeat) and gets ready to fetch. */
+  start(info: WorkerInfo): Promise<void>;
+  /** Takes up to `max` messages, waiting (without polling) until at least one is there or `wake()` is called. */
+  fetch(max: number): Promise<Delivery[]>;
+  /** Ends a pending `fetch()` early (it resolves with whatever it has, possibly nothing). */
+  wake(): void;
+  /** Removes a finished message for good. */
+  ack(d: Delivery): Promise<void>;
+  /** Gives messages back to the front of their queues (not run, or interrupted). */
+  requeue(ds: Delivery[]): Promise<void>;
+  /** Moves a message to the dead-letter list with the reason. */
+  deadLetter(d: Delivery, reason: string): Promise<void>;
+  /** Parks a message until `eta` (epoch ms); it returns to its queue when due. */
+  defer(d: Delivery, eta: number): Promise<void>;
+  /** Says "alive", recovers the messages of dead workers and moves due deferred ones. Returns when the next deferred one is due. */
+  heartbeat(info: WorkerInfo): Promise<{ recovered: number; promoted: number; nextDue: number | null }>;
+  /** Moves due deferred messages now. */
+  promoteDue(): Promise<{ promoted: number; nextDue: number | null }>;
+  /** Deregisters the worker. Messages still held stay recoverable by others. */
+  stop(): Promise<void>;
+}
+
+export interface Broker {
+  /** The URL, password hidden. */
+  readonly url: string;
+  /** Puts a raw message on `queue` at the given priority (0–9). */
+  publish(queue: string, priority: number, raw: string): Promise<void>;
+  consumer(options: ConsumerOptions): BrokerConsumer;
+  /** Remembers these ids as revoked for `expiresMs` and tells every worker now. */
+  revoke(taskIds: string[], expiresMs: number, terminate: boolean): Promise<void>;
+  /** The ids revoked and not yet expired. */
+  revokedIds(): Promise<string[]>;
+  /** Listens to control broadcasts (revoke from Node or from Python). Resolves once listening. */
+  onControl(listener: (cmd: ControlCommand) => void): Promise<() => Promise<void>>;
+  /** Deletes every waiting message of a queue (all priorities); returns how many. */
+  purge(queue: string): Promise<number>;
+  /** Messages waiting in a queue (all priorities). */
+  queueLength(queue: string): Promise<number>;
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Live workers (heartbeat within the timeout). */
+  workers(): Promise<WorkerInfo[]>;
+  close(): Promise<void>;
+}
+
+/** kombu's Redis priority steps: priority p goes to the largest step ≤ p. */
+export const PRIORITY_STEPS = [0, 3, 6, 9] as const;
+
+export function priorityStep(priority: number): number {
+  const p = Math.max(0, Math.min(9, Math.trunc(priority)));
+  let step = 0;
+  for (const s of PRIORITY_STEPS) if (s <= p) step = s;
+  return step;
+}

@@ -1,0 +1,245 @@
+// In-process broker (`memory://`): the embedded default for development and tests.
+// Same semantics as the Redis broker: priorities, held messages, deferral, revocation, recovery.
+import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, Delivery, WorkerInfo } from './broker';
+import { PRIORITY_STEPS, priorityStep } from './broker';
+
+interface Held {
+  key: string;
+  queue: string;
+  raw: string;
+}
+
+class MemoryState {
+  refs = 0;
+  readonly lists = new Map<string, string[]>();
+  readonly processing = new Map<string, Map<string, Held>>();
+  readonly delayed: { eta: number; held: Held }[] = [];
+  readonly revoked = new Map<string, number>();
+  readonly dead: DeadLetter[] = [];
+  readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number }>();
+  readonly waiters = new Set<() => void>();
+  readonly control = new Set<(cmd: ControlCommand) => void>();
+
+  list(key: string): string[] {
+    let l = this.lists.get(key);
+    if (!l) this.lists.set(key, (l = []));
+    return l;
+  }
+
+  notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  restore(held: Held[]): void {
+    for (const h of held.reverse()) this.list(h.key).unshift(h.raw);
+    if (held.length) this.notify();
+  }
+}
+
+const states = new Map<string, MemoryState>();
+
+function keyFor(queue: string, priority: number): string {
+  const step = priorityStep(priority);
+  return step === 0 ? queue : `${queue}\x06\x16${step}`;
+}
+
+export class MemoryBroker implements Broker {
+  readonly #state: MemoryState;
+  readonly #name: string;
+  #closed = false;
+
+  constructor(readonly url: string) {
+    this.#name = url;
+    let state = states.get(url);
+    if (!state) states.set(url, (state = new MemoryState()));
+    state.refs++;
+    this.#state = state;
+  }
+
+  async publish(queue: string, priority: number, raw: string): Promise<void> {
+    this.#state.list(keyFor(queue, priority)).push(raw);
+    this.#state.notify();
+  }
+
+  consumer(options: ConsumerOptions): BrokerConsumer {
+    return new MemoryConsumer(this.#state, options);
+  }
+
+  async revoke(taskIds: string[], expiresMs: number, terminate: boolean): Promise<void> {
+    const until = Date.now() + expiresMs;
+    for (const id of taskIds) this.#state.revoked.set(id, until);
+    const cmd: ControlCommand = { method: 'revoke', arguments: { task_id: taskIds, terminate, signal: null } };
+    for (const l of this.#state.control) l(cmd);
+  }
+
+  async revokedIds(): Promise<string[]> {
+    const now = Date.now();
+    const out: string[] = [];
+    for (const [id, until] of this.#state.revoked) {
+      if (until > now) out.push(id);
+      else this.#state.revoked.delete(id);
+    }
+    return out;
+  }
+
+  async onControl(listener: (cmd: ControlCommand) => void): Promise<() => Promise<void>> {
+    this.#state.control.add(listener);
+    return async () => {
+      this.#state.control.delete(listener);
+    };
+  }
+
+  async purge(queue: string): Promise<number> {
+    let n = 0;
+    for (const step of PRIORITY_STEPS) {
+      const l = this.#state.lists.get(keyFor(queue, step));
+      if (l) n += l.splice(0).length;
+    }
+    return n;
+  }
+
+  async queueLength(queue: string): Promise<number> {
+    return PRIORITY_STEPS.reduce<number>((n, step) => n + (this.#state.lists.get(keyFor(queue, step))?.length ?? 0), 0);
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    return this.#state.dead.slice(-limit).reverse();
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    const now = Date.now();
+    return [...this.#state.workers.values()]
+      .filter((w) => now - w.lastSeen <= w.timeout)
+      .map((w) => ({ ...w.info, lastSeen: w.lastSeen }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (--this.#state.refs === 0) states.delete(this.#name);
+  }
+}
+
+class MemoryConsumer implements BrokerConsumer {
+  readonly #held = new Map<string, Held>();
+  #seq = 0;
+  #rotation = 0;
+  #wake: (() => void) | null = null;
+
+  constructor(
+    readonly state: MemoryState,
+    readonly options: ConsumerOptions,
+  ) {}
+
+  async start(info: WorkerInfo): Promise<void> {
+    this.state.processing.set(this.options.workerId, this.#held);
+    this.#beat(info);
+  }
+
+  #take(max: number): Delivery[] {
+    const out: Delivery[] = [];
+    const qs = this.options.queues;
+    const r = this.#rotation++ % qs.length;
+    const order = [...qs.slice(r), ...qs.slice(0, r)];
+    for (const step of PRIORITY_STEPS) {
+      for (const queue of order) {
+        const key = keyFor(queue, step);
+        const list = this.state.lists.get(key);
+        while (list && list.length && out.length < max) {
+          const raw = list.shift()!;
+          const tag = `m${++this.#seq}`;
+          this.#held.set(tag, { key, queue, raw });
+          out.push({ raw, queue, key, tag });
+        }
+      }
+    }
+    return out;
+  }
+
+  async fetch(max: number): Promise<Delivery[]> {
+    const now = this.#take(max);
+    if (now.length) return now;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.state.waiters.delete(done);
+        this.#wake = null;
+        resolve();
+      };
+      this.#wake = done;
+      this.state.waiters.add(done);
+    });
+    return this.#take(max);
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async ack(d: Delivery): Promise<void> {
+    this.#held.delete(d.tag);
+  }
+
+  async requeue(ds: Delivery[]): Promise<void> {
+    const back: Held[] = [];
+    for (const d of ds) {
+      const h = this.#held.get(d.tag);
+      if (h && this.#held.delete(d.tag)) back.push(h);
+    }
+    this.state.restore(back);
+  }
+
+  async deadLetter(d: Delivery, reason: string): Promise<void> {
+    this.#held.delete(d.tag);
+    this.state.dead.push({ reason, queue: d.queue, raw: d.raw, at: Date.now(), worker: this.options.workerId });
+  }
+
+  async defer(d: Delivery, eta: number): Promise<void> {
+    const h = this.#held.get(d.tag);
+    if (!h) return;
+    this.#held.delete(d.tag);
+    this.state.delayed.push({ eta, held: h });
+    this.state.delayed.sort((a, b) => a.eta - b.eta);
+  }
+
+  #beat(info: WorkerInfo): void {
+    this.state.workers.set(this.options.workerId, { info: { ...info }, lastSeen: Date.now(), timeout: this.options.heartbeatTimeout });
+  }
+
+  async heartbeat(info: WorkerInfo) {
+    this.#beat(info);
+    let recovered = 0;
+    const now = Date.now();
+    for (const [id, w] of this.state.workers) {
+      if (now - w.lastSeen <= this.options.heartbeatTimeout) continue;
+      const held = this.state.processing.get(id);
+      if (held) {
+        recovered += held.size;
+        this.state.restore([...held.values()]);
+        held.clear();
+        this.state.processing.delete(id);
+      }
+      this.state.workers.delete(id);
+    }
+    return { recovered, ...(await this.promoteDue()) };
+  }
+
+  async promoteDue() {
+    const now = Date.now();
+    let promoted = 0;
+    while (this.state.delayed.length && this.state.delayed[0]!.eta <= now) {
+      const { held } = this.state.delayed.shift()!;
+      this.state.list(held.key).unshift(held.raw);
+      promoted++;
+    }
+    if (promoted) this.state.notify();
+    return { promoted, nextDue: this.state.delayed[0]?.eta ?? null };
+  }
+
+  async stop(): Promise<void> {
+    this.wake();
+    if (this.#held.size === 0) {
+      this.state.processing.delete(this.options.workerId);
+      this.state.workers.delete(this.options.workerId);
+    }
+  }
+}

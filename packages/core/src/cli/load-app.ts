@@ -1,0 +1,21 @@
+// Finds the app a `-A <module>` names: its `app` export or its default export.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Celeriac } from '../app';
+import { ConfigurationError } from '../errors';
+import { importModule } from '../utils/autodiscover';
+
+function looksLikeApp(v: unknown): v is Celeriac {
+  return v instanceof Celeriac || (typeof v === 'object' && v !== null && typeof (v as Celeriac).worker === 'function' && typeof (v as Celeriac).sendTask === 'function');
+}
+
+export async function loadApp(spec: string, cwd = process.cwd()): Promise<Celeriac> {
+  const path = resolve(cwd, spec);
+  const file = [path, `${path}.js`, `${path}.cjs`, `${path}.mjs`, `${path}/index.js`].find((p) => existsSync(p));
+  if (!file) throw new ConfigurationError(`-A ${spec}: no such module (looked for ${path}[.js|.cjs|.mjs])`);
+  const mod = await importModule(file);
+  const def = mod.default as Record<string, unknown> | undefined;
+  const app = [mod.app, def, def?.app, mod.celery].find(looksLikeApp);
+  if (!app) throw new ConfigurationError(`-A ${spec}: the module exports no app (export it as \`app\` or as the default export)`);
+  return app;
+}

@@ -1,0 +1,279 @@
+import { ConfigurationError } from './errors';
+
+/** Where a task goes: a queue name, or `{ queue, priority }`. */
+export interface TaskRoute {
+  queue?: string;
+  priority?: number;
+}
+
+/**
+ * Every setting, by Celery's name in camelCase. Durations are milliseconds.
+ * @publicApi
+ */
+export interface Settings {
+  /** Broker URL: `memory://`, `redis://[:password@]host:port/db` or `rediss://…`. @default 'memory://' */
+  brokerUrl: string;
+  /** Result backend URL. @default the broker URL */
+  resultBackend: string | null;
+  /** How long results are kept. @default 86_400_000 (one day, as Celery) */
+  resultExpires: number;
+  /** Queue of tasks that name none and match no route. @default 'celery' */
+  taskDefaultQueue: string;
+  /** Routes by task name; keys may end in `*` (`'users.*': 'mail'`). @default {} */
+  taskRoutes: Record<string, string | TaskRoute>;
+  /** Store STARTED when a worker begins a task (browsers follow it). @default true */
+  taskTrackStarted: boolean;
+  /** Store no result unless the task says otherwise. @default false */
+  taskIgnoreResult: boolean;
+  /** Delay before a retry when the task names none. @default 180_000 */
+  taskDefaultRetryDelay: number;
+  /** Retries allowed when the task names none. @default 3 */
+  taskMaxRetries: number;
+  /** Hard time limit of every task (null: none). @default null */
+  taskTimeLimit: number | null;
+  /** Largest encoded message `.delay()` accepts, in bytes. @default 10_485_760 (10 MiB) */
+  taskMessageMaxSize: number;
+  /** Run tasks inline at `.delay()`, for tests. @default false */
+  taskAlwaysEager: boolean;
+  /** Let eager tasks throw from `.delay()` instead of storing FAILURE. @default false */
+  taskEagerPropagates: boolean;
+  /** Tasks a worker runs at once. @default 10 */
+  workerConcurrency: number;
+  /** Messages reserved per concurrency slot. @default 4 */
+  workerPrefetchMultiplier: number;
+  /** How often a worker tells Redis it is alive. @default 2_000 */
+  workerHeartbeatInterval: number;
+  /** After this long without a heartbeat a worker is dead and its tasks go back to their queues. @default 10_000 */
+  workerHeartbeatTimeout: number;
+  /** Warm shutdown: how long in-flight tasks may take to finish before they are given back. @default 30_000 */
+  workerShutdownTimeout: number;
+  /** How long a revocation is remembered. @default 86_400_000 */
+  workerRevokeExpires: number;
+  /** How long a connection attempt, or a send while Redis is away, may wait before it fails. @default 5_000 */
+  brokerConnectionTimeout: number;
+}
+
+export type SettingsInput = Partial<Settings>;
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  brokerUrl: 'memory://',
+  resultBackend: null,
+  resultExpires: 86_400_000,
+  taskDefaultQueue: 'celery',
+  taskRoutes: {},
+  taskTrackStarted: true,
+  taskIgnoreResult: false,
+  taskDefaultRetryDelay: 180_000,
+  taskMaxRetries: 3,
+  taskTimeLimit: null,
+  taskMessageMaxSize: 10 * 1024 * 1024,
+  taskAlwaysEager: false,
+  taskEagerPropagates: false,
+  workerConcurrency: 10,
+  workerPrefetchMultiplier: 4,
+  workerHeartbeatInterval: 2_000,
+  workerHeartbeatTimeout: 10_000,
+  workerShutdownTimeout: 30_000,
+  workerRevokeExpires: 86_400_000,
+  brokerConnectionTimeout: 5_000,
+});
+
+type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes';
+
+const KINDS: Record<keyof Settings, Kind> = {
+  brokerUrl: 'url',
+  resultBackend: 'nullableUrl',
+  resultExpires: 'int>=1',
+  taskDefaultQueue: 'string',
+  taskRoutes: 'routes',
+  taskTrackStarted: 'boolean',
+  taskIgnoreResult: 'boolean',
+  taskDefaultRetryDelay: 'int>=0',
+  taskMaxRetries: 'int>=0',
+  taskTimeLimit: 'nullableInt>=1',
+  taskMessageMaxSize: 'int>=1',
+  taskAlwaysEager: 'boolean',
+  taskEagerPropagates: 'boolean',
+  workerConcurrency: 'int>=1',
+  workerPrefetchMultiplier: 'int>=1',
+  workerHeartbeatInterval: 'int>=1',
+  workerHeartbeatTimeout: 'int>=1',
+  workerShutdownTimeout: 'int>=0',
+  workerRevokeExpires: 'int>=1',
+  brokerConnectionTimeout: 'int>=1',
+};
+
+export const SETTING_NAMES = Object.keys(KINDS) as (keyof Settings)[];
+
+/** `Expected \`name\` to be …, got \`value\` (type)` — the one shape of every option error. */
+export function expected(name: string, what: string, value: unknown): ConfigurationError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return new ConfigurationError(`Expected \`${name}\` to be ${what}, got \`${shown}\` (${value === null ? 'null' : typeof value})`);
+}
+
+export function checkInt(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw expected(name, `an integer >= ${min}`, value);
+  }
+  return value;
+}
+
+const URL_SCHEMES = ['memory:', 'redis:', 'rediss:'];
+
+function checkUrl(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw expected(name, 'a URL string', value);
+  let scheme: string;
+  try {
+    scheme = new URL(value).protocol;
+  } catch {
+    throw expected(name, 'a URL such as redis://127.0.0.1:6379/0 or memory://', value);
+  }
+  if (!URL_SCHEMES.includes(scheme)) {
+    throw new ConfigurationError(`\`${name}\` has the unsupported scheme "${scheme}" (${redactUrl(value)}); use memory://, redis:// or rediss://`);
+  }
+  return value;
+}
+
+function checkRoutes(name: string, value: unknown): Record<string, string | TaskRoute> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw expected(name, 'an object of task name → queue', value);
+  for (const [pattern, route] of Object.entries(value)) {
+    if (typeof route === 'string') continue;
+    if (typeof route !== 'object' || route === null || (route.queue !== undefined && typeof route.queue !== 'string')) {
+      throw expected(`${name}["${pattern}"]`, 'a queue name or { queue, priority }', route);
+    }
+  }
+  return value as Record<string, string | TaskRoute>;
+}
+
+function checkOne(name: keyof Settings, value: unknown): unknown {
+  switch (KINDS[name]) {
+    case 'url':
+      return checkUrl(name, value);
+    case 'nullableUrl':
+      return value === null ? null : checkUrl(name, value);
+    case 'string':
+      if (typeof value !== 'string' || value === '') throw expected(name, 'a non-empty string', value);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw expected(name, 'a boolean', value);
+      return value;
+    case 'int>=0':
+      return checkInt(name, value, 0);
+    case 'int>=1':
+      return checkInt(name, value, 1);
+    case 'nullableInt>=1':
+      return value === null ? null : checkInt(name, value, 1);
+    case 'routes':
+      return checkRoutes(name, value);
+  }
+}
+
+/** Checks every given setting; an unknown name is an error with a "did you mean" hint. */
+export function validateSettings(input: Record<string, unknown>, source = 'setting'): SettingsInput {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (!(name in KINDS)) {
+      const hint = didYouMean(name, SETTING_NAMES);
+      throw new ConfigurationError(`Unknown ${source} \`${name}\`${hint ? `. Did you mean \`${hint}\`?` : ''}`);
+    }
+    out[name] = checkOne(name as keyof Settings, value);
+  }
+  return out as SettingsInput;
+}
+
+function envValue(kind: Kind, key: string, raw: string): unknown {
+  const bad = (what: string) => new ConfigurationError(`Environment variable ${key} must be ${what}, got ${JSON.stringify(raw)}`);
+  switch (kind) {
+    case 'url':
+    case 'string':
+      return raw;
+    case 'nullableUrl':
+      return raw === '' ? null : raw;
+    case 'boolean': {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      throw bad('a boolean (true/false/1/0)');
+    }
+    case 'int>=0':
+    case 'int>=1':
+    case 'nullableInt>=1': {
+      if (kind === 'nullableInt>=1' && raw === '') return null;
+      if (!/^\d+$/.test(raw.trim())) throw bad('a whole number');
+      return Number(raw.trim());
+    }
+    case 'routes':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw bad('JSON such as {"users.*": "mail"}');
+      }
+  }
+}
+
+/** `CELERIAC_WORKER_CONCURRENCY` with namespace `CELERIAC` → `workerConcurrency`. */
+export function settingsFromEnv(namespace: string, env: NodeJS.ProcessEnv = process.env): SettingsInput {
+  const prefix = namespace.endsWith('_') ? namespace : `${namespace}_`;
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(env)) {
+    if (!key.startsWith(prefix) || raw === undefined) continue;
+    const name = key
+      .slice(prefix.length)
+      .toLowerCase()
+      .replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const kind = KINDS[name as keyof Settings];
+    if (!kind) {
+      const hint = didYouMean(name, SETTING_NAMES);
+      const hintKey = hint ? prefix + hint.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase() : '';
+      throw new ConfigurationError(`Unknown environment variable ${key}${hint ? `. Did you mean ${hintKey}?` : ''}`);
+    }
+    try {
+      out[name] = checkOne(name as keyof Settings, envValue(kind, key, raw));
+    } catch (err) {
+      if (err instanceof ConfigurationError && !err.message.includes(key)) {
+        throw new ConfigurationError(`Environment variable ${key}: ${err.message}`);
+      }
+      throw err;
+    }
+  }
+  return out as SettingsInput;
+}
+
+export function didYouMean(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(name.toLowerCase(), c.toLowerCase());
+    if (d < bestDist) {
+      bestDist = d;
+      best = c;
+    }
+  }
+  return bestDist <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The URL with its password replaced by `***`, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
+  }
+}

@@ -1,0 +1,213 @@
+// Celery message protocol v2 inside kombu's Redis envelope (shared/celery-wire.md §3–§5).
+import { randomUUID } from 'node:crypto';
+import { argsRepr, kwargsRepr } from './repr';
+import { parseIso, toCeleryIso } from './dates';
+
+/** A task call as Celery carries it in `callbacks`, `errbacks`, `chain` and `chord`. */
+export interface SignatureDict {
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  options: Record<string, unknown>;
+  subtask_type: string | null;
+  immutable: boolean;
+}
+
+/** One task message, decoded. Times are epoch milliseconds. */
+export interface TaskMessage {
+  id: string;
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  queue: string;
+  priority: number;
+  eta: number | null;
+  expires: number | null;
+  retries: number;
+  rootId: string;
+  parentId: string | null;
+  group: string | null;
+  groupIndex: number | null;
+  /** [hard, soft] in milliseconds (seconds on the wire). */
+  timeLimit: [number | null, number | null];
+  ignoreResult: boolean;
+  origin: string;
+  lang: string;
+  replyTo: string;
+  deliveryTag: string;
+  redelivered: boolean;
+  callbacks: SignatureDict[] | null;
+  errbacks: SignatureDict[] | null;
+  chain: SignatureDict[] | null;
+  chord: SignatureDict | null;
+}
+
+export type NewTaskMessage = Pick<TaskMessage, 'id' | 'task' | 'args' | 'kwargs' | 'queue'> & Partial<TaskMessage>;
+
+const ORIGIN = `gen${process.pid}@${safeHostname()}`;
+
+function safeHostname(): string {
+  try {
+    return require('node:os').hostname() as string;
+  } catch {
+    return 'localhost';
+  }
+}
+
+/** Fills in every field a Python worker expects, as a Python 5.2 client would. */
+export function completeMessage(m: NewTaskMessage): TaskMessage {
+  return {
+    priority: 0,
+    eta: null,
+    expires: null,
+    retries: 0,
+    rootId: m.id,
+    parentId: null,
+    group: null,
+    groupIndex: null,
+    timeLimit: [null, null],
+    ignoreResult: false,
+    origin: ORIGIN,
+    lang: 'py',
+    replyTo: '',
+    deliveryTag: randomUUID(),
+    redelivered: false,
+    callbacks: null,
+    errbacks: null,
+    chain: null,
+    chord: null,
+    ...m,
+  };
+}
+
+const sec = (ms: number | null) => (ms === null ? null : ms / 1000);
+
+/** The JSON string that goes onto the queue list. */
+export function encodeMessage(m: TaskMessage): string {
+  const embed = { callbacks: m.callbacks, errbacks: m.errbacks, chain: m.chain, chord: m.chord };
+  const body = Buffer.from(JSON.stringify([m.args, m.kwargs, embed])).toString('base64');
+  const headers = {
+    lang: m.lang,
+    task: m.task,
+    id: m.id,
+    shadow: null,
+    eta: m.eta === null ? null : toCeleryIso(m.eta),
+    expires: m.expires === null ? null : toCeleryIso(m.expires),
+    group: m.group,
+    group_index: m.groupIndex,
+    retries: m.retries,
+    timelimit: [sec(m.timeLimit[0]), sec(m.timeLimit[1])],
+    root_id: m.rootId,
+    parent_id: m.parentId,
+    argsrepr: argsRepr(m.args),
+    kwargsrepr: kwargsRepr(m.kwargs),
+    origin: m.origin,
+    ignore_result: m.ignoreResult,
+    ...(m.redelivered ? { redelivered: true } : {}),
+  };
+  const properties: Record<string, unknown> = {
+    correlation_id: m.id,
+    reply_to: m.replyTo,
+    delivery_mode: 2,
+    delivery_info: { exchange: '', routing_key: m.queue },
+    priority: m.priority,
+    body_encoding: 'base64',
+    delivery_tag: m.deliveryTag,
+  };
+  if (m.expires !== null) properties.expiration = String(Math.max(0, m.expires - Date.now()));
+  return JSON.stringify({
+    body,
+    'content-encoding': 'utf-8',
+    'content-type': 'application/json',
+    headers,
+    properties,
+  });
+}
+
+/** Why a raw queue entry cannot be run; it goes to the dead-letter list with this reason. */
+export class MalformedMessage extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'MalformedMessage';
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function time(v: unknown, field: string): number | null {
+  if (v === null || v === undefined) return null;
+  const t = typeof v === 'string' ? parseIso(v) : null;
+  if (t === null) throw new MalformedMessage(`header ${field} is not an ISO 8601 time: ${JSON.stringify(v)}`);
+  return t;
+}
+
+function limit(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v * 1000 : null;
+}
+
+function sigList(v: unknown): SignatureDict[] | null {
+  return Array.isArray(v) ? (v.filter(isObj) as unknown as SignatureDict[]) : null;
+}
+
+/** Decodes one queue entry; throws MalformedMessage with a reason a person can act on. */
+export function decodeMessage(raw: string, queue: string): TaskMessage {
+  let env: unknown;
+  try {
+    env = JSON.parse(raw);
+  } catch {
+    throw new MalformedMessage('not JSON');
+  }
+  if (!isObj(env)) throw new MalformedMessage('envelope is not a JSON object');
+  const headers = env.headers;
+  const props = isObj(env.properties) ? env.properties : {};
+  if (!isObj(headers)) throw new MalformedMessage('envelope has no headers object');
+  if (typeof headers.task !== 'string' || typeof headers.id !== 'string' || !headers.id) {
+    throw new MalformedMessage('headers lack "task" or "id" (only Celery message protocol 2 is supported)');
+  }
+  const ctype = env['content-type'];
+  if (ctype !== 'application/json') throw new MalformedMessage(`content-type ${JSON.stringify(ctype)} is not accepted (JSON only)`);
+  if (typeof env.body !== 'string') throw new MalformedMessage('body is not a string');
+  const encoding = props.body_encoding ?? 'base64';
+  let bodyText: string;
+  if (encoding === 'base64') bodyText = Buffer.from(env.body, 'base64').toString('utf8');
+  else throw new MalformedMessage(`body_encoding ${JSON.stringify(encoding)} is not supported`);
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    throw new MalformedMessage('body is not JSON');
+  }
+  if (!Array.isArray(body) || !Array.isArray(body[0]) || (body[1] !== undefined && !isObj(body[1]))) {
+    throw new MalformedMessage('body is not [args, kwargs, embed]');
+  }
+  const embed = isObj(body[2]) ? body[2] : {};
+  const deliveryInfo = isObj(props.delivery_info) ? props.delivery_info : {};
+  const tl = Array.isArray(headers.timelimit) ? headers.timelimit : [];
+  return {
+    id: headers.id,
+    task: headers.task,
+    args: body[0] as unknown[],
+    kwargs: (body[1] as Obj | undefined) ?? {},
+    queue: typeof deliveryInfo.routing_key === 'string' && deliveryInfo.routing_key ? deliveryInfo.routing_key : queue,
+    priority: typeof props.priority === 'number' ? props.priority : 0,
+    eta: time(headers.eta, 'eta'),
+    expires: time(headers.expires, 'expires'),
+    retries: typeof headers.retries === 'number' ? headers.retries : 0,
+    rootId: typeof headers.root_id === 'string' ? headers.root_id : headers.id,
+    parentId: typeof headers.parent_id === 'string' ? headers.parent_id : null,
+    group: typeof headers.group === 'string' ? headers.group : null,
+    groupIndex: typeof headers.group_index === 'number' ? headers.group_index : null,
+    timeLimit: [limit(tl[0]), limit(tl[1])],
+    ignoreResult: headers.ignore_result === true,
+    origin: typeof headers.origin === 'string' ? headers.origin : '',
+    lang: typeof headers.lang === 'string' ? headers.lang : 'py',
+    replyTo: typeof props.reply_to === 'string' ? props.reply_to : '',
+    deliveryTag: typeof props.delivery_tag === 'string' ? props.delivery_tag : randomUUID(),
+    redelivered: headers.redelivered === true || deliveryInfo.redelivered === true,
+    callbacks: sigList(embed.callbacks),
+    errbacks: sigList(embed.errbacks),
+    chain: sigList(embed.chain),
+    chord: isObj(embed.chord) ? (embed.chord as unknown as SignatureDict) : null,
+  };
+}

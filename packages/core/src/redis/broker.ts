@@ -1,0 +1,154 @@
+// The Redis broker: Celery's queue lists and kombu envelopes, plus celeriac's own keys for held messages,
+// deferred (eta) messages, revocations, heartbeats and dead letters (see keys.ts).
+import { randomUUID } from 'node:crypto';
+import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, WorkerInfo } from '../broker/broker';
+import { redactUrl } from '../config';
+import { celeriacKeys, celeryKeys } from './keys';
+import type { Connection, ConnectionPool } from './connection';
+import { withScripts } from './scripts';
+import { RedisConsumer } from './consumer';
+
+export function dbOf(url: string): number {
+  const path = new URL(url).pathname.replace(/^\//, '');
+  return path && /^\d+$/.test(path) ? Number(path) : 0;
+}
+
+export class RedisBroker implements Broker {
+  readonly url: string;
+  readonly #rawUrl: string;
+  readonly #conn: Connection;
+  readonly #declared = new Set<string>();
+  #closed = false;
+
+  constructor(
+    rawUrl: string,
+    readonly pool: ConnectionPool,
+  ) {
+    this.#rawUrl = rawUrl;
+    this.url = redactUrl(rawUrl);
+    this.#conn = pool.command(rawUrl);
+    withScripts(this.#conn.client);
+  }
+
+  get connection(): Connection {
+    return this.#conn;
+  }
+
+  async publish(queue: string, priority: number, raw: string): Promise<void> {
+    const key = celeryKeys.queue(queue, priority);
+    await this.#conn.run(`LPUSH ${queue}`, (c) => {
+      if (!this.#declared.has(queue)) {
+        // NOTE: kombu declares the binding before the first publish; a Celery worker needs it to route replies.
+        this.#declared.add(queue);
+        void c.sadd(celeryKeys.binding(queue), celeryKeys.bindingMember(queue)).catch(() => this.#declared.delete(queue));
+      }
+      return c.lpush(key, raw);
+    });
+  }
+
+  consumer(options: ConsumerOptions): BrokerConsumer {
+    return new RedisConsumer(this.#rawUrl, this.pool, this.#conn, options);
+  }
+
+  async revoke(taskIds: string[], expiresMs: number, terminate: boolean): Promise<void> {
+    const body = { method: 'revoke', arguments: { task_id: taskIds.length === 1 ? taskIds[0] : taskIds, terminate, signal: terminate ? 'SIGTERM' : null }, destination: null, pattern: null, matcher: null };
+    const envelope = JSON.stringify({
+      body: Buffer.from(JSON.stringify(body)).toString('base64'),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { clock: 1, expires: Date.now() / 1000 + 10 },
+      properties: {
+        delivery_mode: 2,
+        delivery_info: { exchange: 'celery.pidbox', routing_key: '' },
+        priority: 0,
+        body_encoding: 'base64',
+        delivery_tag: randomUUID(),
+      },
+    });
+    await this.#conn.run('REVOKE', async (c) => {
+      const until = Date.now() + expiresMs;
+      const m = c.multi();
+      for (const id of taskIds) m.zadd(celeriacKeys.revoked, until, id);
+      m.zremrangebyscore(celeriacKeys.revoked, '-inf', Date.now());
+      m.publish(celeryKeys.pidbox(dbOf(this.#rawUrl)), envelope);
+      await m.exec();
+    });
+  }
+
+  async revokedIds(): Promise<string[]> {
+    return this.#conn.run('ZRANGEBYSCORE revoked', (c) => c.zrangebyscore(celeriacKeys.revoked, Date.now(), '+inf'));
+  }
+
+  async onControl(listener: (cmd: ControlCommand) => void): Promise<() => Promise<void>> {
+    const sub = this.pool.subscriber(this.#rawUrl);
+    const unsub = await sub.subscribe(celeryKeys.pidbox(dbOf(this.#rawUrl)), (message) => {
+      const cmd = parseControl(message);
+      if (cmd) listener(cmd);
+    }).catch(async (err) => {
+      await this.pool.releaseSubscriber(this.#rawUrl);
+      throw err;
+    });
+    return async () => {
+      unsub();
+      await this.pool.releaseSubscriber(this.#rawUrl);
+    };
+  }
+
+  async purge(queue: string): Promise<number> {
+    return this.#conn.run(`purge ${queue}`, async (c) => {
+      const lists = celeryKeys.queueLists(queue);
+      const m = c.multi();
+      for (const l of lists) m.llen(l);
+      m.del(...lists);
+      const res = (await m.exec()) ?? [];
+      return res.slice(0, lists.length).reduce((n, [, v]) => n + Number(v ?? 0), 0);
+    });
+  }
+
+  async queueLength(queue: string): Promise<number> {
+    return this.#conn.run(`LLEN ${queue}`, async (c) => {
+      const lens = await Promise.all(celeryKeys.queueLists(queue).map((l) => c.llen(l)));
+      return lens.reduce((a, b) => a + b, 0);
+    });
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    const rows = await this.#conn.run('LRANGE deadletter', (c) => c.lrange(celeriacKeys.deadLetter, 0, limit - 1));
+    return rows.map((r) => JSON.parse(r) as DeadLetter);
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    return this.#conn.run('workers', async (c) => {
+      const ids = await c.zrange(celeriacKeys.workers, 0, -1, 'WITHSCORES');
+      const out: WorkerInfo[] = [];
+      for (let i = 0; i < ids.length; i += 2) {
+        const info = await c.get(celeriacKeys.workerInfo(ids[i]!));
+        if (!info) continue;
+        const w = JSON.parse(info) as WorkerInfo & { heartbeatTimeout?: number };
+        const lastSeen = Number(ids[i + 1]);
+        if (w.heartbeatTimeout && Date.now() - lastSeen > w.heartbeatTimeout) continue;
+        out.push({ ...w, lastSeen });
+      }
+      return out;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.releaseCommand(this.#rawUrl);
+  }
+}
+
+function parseControl(message: string): ControlCommand | null {
+  try {
+    const env = JSON.parse(message) as { body?: string; properties?: { body_encoding?: string } };
+    if (typeof env.body !== 'string') return null;
+    const text = env.properties?.body_encoding === 'base64' ? Buffer.from(env.body, 'base64').toString('utf8') : env.body;
+    const body = JSON.parse(text) as { method?: unknown; arguments?: unknown };
+    if (typeof body.method !== 'string') return null;
+    return { method: body.method, arguments: (body.arguments as Record<string, unknown>) ?? {} };
+  } catch {
+    return null;
+  }
+}

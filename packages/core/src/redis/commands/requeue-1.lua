@@ -1,0 +1,19 @@
+--[[
+  Gives held messages back to the front of their lists (the end consumers pop next).
+  Input:
+    KEYS[1]     the worker's unacked hash
+    ARGV[1..]   tags
+  Output:
+    how many were given back
+]]
+local n = 0
+for i = 1, #ARGV do
+  local v = redis.call('HGET', KEYS[1], ARGV[i])
+  if v then
+    local cut = string.find(v, '\n', 1, true)
+    redis.call('RPUSH', string.sub(v, 1, cut - 1), string.sub(v, cut + 1))
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    n = n + 1
+  end
+end
+return n

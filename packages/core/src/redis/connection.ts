@@ -1,0 +1,184 @@
+// Redis connections: one command client and one subscriber per URL, shared by an app's broker and backend,
+// plus blocking clients for workers. Every wait is bounded; reconnection is automatic.
+import Redis, { type RedisOptions } from 'ioredis';
+import { BrokerError } from '../errors';
+import { redactUrl } from '../config';
+
+export interface ConnectionOptions {
+  /** How long a command may wait for the connection before failing. */
+  timeout: number;
+}
+
+function optionsFor(url: string, extra: RedisOptions): { url: string; options: RedisOptions } {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    // NOTE: reconnect forever with a capped backoff; callers bound their own waits with `ready()`.
+    retryStrategy: (times) => Math.min(50 * times, 1_000),
+    maxRetriesPerRequest: null,
+    connectionName: 'celeriac',
+    ...extra,
+  };
+  if (url.startsWith('rediss://')) options.tls = options.tls ?? {};
+  return { url, options };
+}
+
+/** An ioredis client that remembers its last error and can wait for readiness with a bound. */
+export class Connection {
+  readonly client: Redis;
+  readonly safeUrl: string;
+  #lastError: Error | null = null;
+  #connecting: Promise<void> | null = null;
+
+  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}) {
+    const { options } = optionsFor(url, extra);
+    this.safeUrl = redactUrl(url);
+    this.client = new Redis(url, options);
+    this.client.on('error', (err: Error) => {
+      this.#lastError = err;
+    });
+  }
+
+  get lastError(): Error | null {
+    return this.#lastError;
+  }
+
+  /** Resolves when the client can take commands; rejects after `timeout` ms with an error naming the URL. */
+  ready(): Promise<void> {
+    const c = this.client;
+    if (c.status === 'ready') return Promise.resolve();
+    if (c.status === 'end') return Promise.reject(new BrokerError(`Connection to ${this.safeUrl} is closed`));
+    if (c.status === 'wait' && !this.#connecting) {
+      this.#connecting = c.connect().catch(() => undefined).finally(() => (this.#connecting = null));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        c.off('ready', onReady);
+        const why = this.#lastError ? ` (${this.#lastError.message})` : '';
+        reject(new BrokerError(`Redis at ${this.safeUrl} is unreachable: no connection within ${this.timeout} ms${why}`));
+      }, this.timeout);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      c.once('ready', onReady);
+    });
+  }
+
+  /** Runs `fn` once the client is ready, failing with a clear error if Redis stays away for `timeout` ms. */
+  async run<T>(what: string, fn: (c: Redis) => Promise<T>): Promise<T> {
+    await this.ready();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new BrokerError(`Redis at ${this.safeUrl} did not answer ${what} within ${this.timeout} ms`)),
+        this.timeout,
+      );
+    });
+    try {
+      return await Promise.race([fn(this.client), timeout]);
+    } catch (err) {
+      if (err instanceof BrokerError) throw err;
+      throw new BrokerError(`Redis at ${this.safeUrl} failed ${what}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.client.status === 'end') return;
+    if (this.client.status === 'ready') {
+      await this.client.quit().catch(() => this.client.disconnect());
+    } else {
+      this.client.disconnect();
+    }
+  }
+}
+
+type Listener = (message: string, channel: string) => void;
+
+/** One subscriber connection: channel → listeners, resubscribed after a reconnect. */
+export class Subscriber {
+  readonly conn: Connection;
+  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #pending = new Map<string, Promise<unknown>>();
+
+  constructor(url: string, timeout: number) {
+    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' });
+    this.conn.client.on('message', (channel: string, message: string) => {
+      for (const l of this.#listeners.get(channel) ?? []) l(message, channel);
+    });
+  }
+
+  async subscribe(channel: string, listener: Listener): Promise<() => void> {
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      this.#listeners.set(channel, (set = new Set()));
+      const p = this.conn.run(`SUBSCRIBE ${channel}`, (c) => c.subscribe(channel));
+      this.#pending.set(channel, p);
+      p.finally(() => this.#pending.delete(channel)).catch(() => undefined);
+    }
+    set.add(listener);
+    try {
+      await this.#pending.get(channel);
+    } catch (err) {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(channel);
+      throw err;
+    }
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#listeners.get(channel) === set) {
+        this.#listeners.delete(channel);
+        if (this.conn.client.status === 'ready') this.conn.client.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  }
+
+  close(): Promise<void> {
+    this.#listeners.clear();
+    return this.conn.close();
+  }
+}
+
+/** Shares connections by URL within one app; closes them when the last user releases them. */
+export class ConnectionPool {
+  readonly #commands = new Map<string, { conn: Connection; refs: number }>();
+  readonly #subscribers = new Map<string, { sub: Subscriber; refs: number }>();
+
+  constructor(readonly timeout: number) {}
+
+  command(url: string): Connection {
+    let e = this.#commands.get(url);
+    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableAutoPipelining: true, enableOfflineQueue: false }), refs: 0 }));
+    e.refs++;
+    return e.conn;
+  }
+
+  subscriber(url: string): Subscriber {
+    let e = this.#subscribers.get(url);
+    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout), refs: 0 }));
+    e.refs++;
+    return e.sub;
+  }
+
+  /** A connection of its own, for blocking reads. */
+  blocking(url: string, name: string): Connection {
+    return new Connection(url, this.timeout, { connectionName: name });
+  }
+
+  async releaseCommand(url: string): Promise<void> {
+    const c = this.#commands.get(url);
+    if (c && --c.refs === 0) {
+      this.#commands.delete(url);
+      await c.conn.close();
+    }
+  }
+
+  async releaseSubscriber(url: string): Promise<void> {
+    const s = this.#subscribers.get(url);
+    if (s && --s.refs === 0) {
+      this.#subscribers.delete(url);
+      await s.sub.close();
+    }
+  }
+}

@@ -1,0 +1,183 @@
+// A worker's side of the Redis broker. Messages move from the queue lists into the worker's own
+// unacked hash in one Lua step (fetch-1.lua), so a SIGKILL at any moment loses nothing: the other
+// workers give back the hash of a worker whose heartbeat stopped (tick-3.lua).
+// Waiting for work does not poll: one blocking "peek" per list (BLMOVE key key RIGHT RIGHT, which
+// leaves the list as it was) wakes the worker when a message arrives, from Node or from Python.
+import type { BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo } from '../broker/broker';
+import { celeriacKeys, celeryKeys } from './keys';
+import type { Connection, ConnectionPool } from './connection';
+import { withScripts } from './scripts';
+
+const PEEK_TIMEOUT_S = 30;
+const MAX_PROMOTE = 1000;
+
+interface Peeker {
+  conn: Connection;
+  pending: Promise<void> | null;
+}
+
+export class RedisConsumer implements BrokerConsumer {
+  readonly #unacked: string;
+  readonly #peekers = new Map<string, Peeker>();
+  #seq = 0;
+  #rotation = 0;
+  #stopped = false;
+  #wake: (() => void) | null = null;
+  #acks: string[] = [];
+  #ackFlush: Promise<void> | null = null;
+
+  constructor(
+    readonly rawUrl: string,
+    readonly pool: ConnectionPool,
+    readonly conn: Connection,
+    readonly options: ConsumerOptions,
+  ) {
+    this.#unacked = celeriacKeys.unacked(options.workerId);
+  }
+
+  async start(info: WorkerInfo): Promise<void> {
+    await this.heartbeat(info);
+  }
+
+  /** Every list, priority-major, rotating the queue order between calls for fairness. */
+  #lists(): string[] {
+    const qs = this.options.queues;
+    const r = this.#rotation++ % qs.length;
+    const order = r === 0 ? qs : [...qs.slice(r), ...qs.slice(0, r)];
+    const out: string[] = [];
+    for (let step = 0; step < 4; step++) for (const q of order) out.push(celeryKeys.queueLists(q)[step]!);
+    return out;
+  }
+
+  async #take(max: number): Promise<Delivery[]> {
+    const prefix = `${++this.#seq}:`;
+    const flat = await this.conn.run('fetch', (c) => withScripts(c).celeriacFetch(this.#unacked, max, prefix, ...this.#lists()));
+    const out: Delivery[] = [];
+    for (let i = 0; i < flat.length; i += 3) {
+      const key = flat[i + 1]!;
+      const cut = key.indexOf('\x06\x16');
+      out.push({ tag: flat[i]!, key, queue: cut < 0 ? key : key.slice(0, cut), raw: flat[i + 2]! });
+    }
+    return out;
+  }
+
+  async fetch(max: number): Promise<Delivery[]> {
+    for (;;) {
+      const got = await this.#take(max);
+      if (got.length || this.#stopped) return got;
+      const woken = await this.#waitForAny();
+      if (woken) return this.#stopped ? [] : this.#take(max);
+    }
+  }
+
+  /** Resolves true when woken by wake(), false when a list may have something. */
+  #waitForAny(): Promise<boolean> {
+    const waits: Promise<boolean>[] = [];
+    for (const key of this.#lists()) {
+      let p = this.#peekers.get(key);
+      if (!p) {
+        p = { conn: this.pool.blocking(this.rawUrl, 'celeriac-peek'), pending: null };
+        this.#peekers.set(key, p);
+      }
+      if (!p.pending) {
+        const peeker = p;
+        peeker.pending = peeker.conn
+          .ready()
+          .then(() => peeker.conn.client.blmove(key, key, 'RIGHT', 'RIGHT', PEEK_TIMEOUT_S))
+          .then(
+            () => undefined,
+            // NOTE: a failed peek (Redis away) pauses briefly so the loop cannot spin; fetch then reports the error.
+            () => new Promise<void>((r) => setTimeout(r, 200)),
+          )
+          .finally(() => {
+            peeker.pending = null;
+          });
+      }
+      waits.push(p.pending!.then(() => false));
+    }
+    waits.push(
+      new Promise<boolean>((resolve) => {
+        this.#wake = () => resolve(true);
+      }),
+    );
+    return Promise.race(waits).finally(() => {
+      this.#wake = null;
+    });
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+
+  ack(d: Delivery): Promise<void> {
+    this.#acks.push(d.tag);
+    if (!this.#ackFlush) {
+      // NOTE: acks finishing in the same turn share one HDEL: fewer commands per task under load.
+      this.#ackFlush = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushAcks());
+    }
+    return this.#ackFlush;
+  }
+
+  async #flushAcks(): Promise<void> {
+    const tags = this.#acks;
+    this.#acks = [];
+    this.#ackFlush = null;
+    if (tags.length) await this.conn.run('ack', (c) => c.hdel(this.#unacked, ...tags));
+  }
+
+  async requeue(ds: Delivery[]): Promise<void> {
+    if (!ds.length) return;
+    await this.conn.run('requeue', (c) => withScripts(c).celeriacRequeue(this.#unacked, ...ds.map((d) => d.tag)));
+  }
+
+  async deadLetter(d: Delivery, reason: string): Promise<void> {
+    const entry = JSON.stringify({ reason, queue: d.queue, raw: d.raw, at: Date.now(), worker: this.options.workerId });
+    await this.conn.run('dead-letter', (c) => c.multi().lpush(celeriacKeys.deadLetter, entry).hdel(this.#unacked, d.tag).exec());
+  }
+
+  async defer(d: Delivery, eta: number): Promise<void> {
+    await this.conn.run('defer', (c) =>
+      c.multi().zadd(celeriacKeys.delayed, eta, `${d.key}\n${d.raw}`).hdel(this.#unacked, d.tag).exec(),
+    );
+  }
+
+  async #tick(workerId: string, info: string) {
+    const [recovered, promoted, next] = await this.conn.run('heartbeat', (c) =>
+      withScripts(c).celeriacTick(
+        celeriacKeys.workers,
+        celeriacKeys.workerInfo(this.options.workerId),
+        celeriacKeys.delayed,
+        workerId,
+        info,
+        this.options.heartbeatTimeout,
+        celeriacKeys.unackedPrefix,
+        celeriacKeys.workerInfoPrefix,
+        MAX_PROMOTE,
+      ),
+    );
+    return { recovered, promoted, nextDue: next < 0 ? null : next };
+  }
+
+  heartbeat(info: WorkerInfo) {
+    return this.#tick(this.options.workerId, JSON.stringify({ ...info, heartbeatTimeout: this.options.heartbeatTimeout }));
+  }
+
+  async promoteDue() {
+    const { promoted, nextDue } = await this.#tick('', '');
+    return { promoted, nextDue };
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.wake();
+    for (const p of this.#peekers.values()) p.conn.client.disconnect();
+    this.#peekers.clear();
+    if (this.#ackFlush) await this.#ackFlush.catch(() => undefined);
+    await this.conn
+      .run('deregister', async (c) => {
+        if ((await c.hlen(this.#unacked)) > 0) return; // NOTE: still held: leave them for recovery by others.
+        await c.multi().zrem(celeriacKeys.workers, this.options.workerId).del(celeriacKeys.workerInfo(this.options.workerId)).exec();
+      })
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,52 @@
+// Every Redis key and channel name, Celery's and celeriac's own, is built here and nowhere else.
+import { priorityStep } from '../broker/broker';
+
+/** kombu's separator between a queue name and its priority step, and inside binding members. */
+export const SEP = '\x06\x16';
+
+export const celeryKeys = {
+  /** The list a message of this priority goes to: the queue itself for step 0. */
+  queue(queue: string, priority = 0): string {
+    const step = priorityStep(priority);
+    return step === 0 ? queue : `${queue}${SEP}${step}`;
+  },
+  /** All lists of a queue, highest priority (lowest number) first. */
+  queueLists(queue: string): string[] {
+    return [queue, `${queue}${SEP}3`, `${queue}${SEP}6`, `${queue}${SEP}9`];
+  },
+  binding(queue: string): string {
+    return `_kombu.binding.${queue}`;
+  },
+  bindingMember(queue: string): string {
+    return `${queue}${SEP}${SEP}${queue}`;
+  },
+  taskMeta(taskId: string): string {
+    return `celery-task-meta-${taskId}`;
+  },
+  /** Celery's broadcast channel for control commands (revoke), per database. */
+  pidbox(db: number): string {
+    return `/${db}.celery.pidbox`;
+  },
+};
+
+/** celeriac's own keys, all under `celeriac.`: no Celery worker reads or writes them. */
+export const celeriacKeys = {
+  /** zset: worker id → last heartbeat (Redis time, ms). */
+  workers: 'celeriac.workers',
+  /** string: a worker's info JSON, expiring with its heartbeat. */
+  workerInfoPrefix: 'celeriac.worker.',
+  workerInfo(id: string): string {
+    return `celeriac.worker.${id}`;
+  },
+  /** hash: tag → "<list key>\n<raw message>", the messages a worker holds. */
+  unackedPrefix: 'celeriac.unacked.',
+  unacked(id: string): string {
+    return `celeriac.unacked.${id}`;
+  },
+  /** zset: "<list key>\n<raw message>" → due time (ms), for countdown / eta tasks. */
+  delayed: 'celeriac.delayed',
+  /** zset: task id → time its revocation expires (ms). */
+  revoked: 'celeriac.revoked',
+  /** list: JSON { reason, queue, raw, at, worker } of messages that could not be run. */
+  deadLetter: 'celeriac.deadletter',
+};

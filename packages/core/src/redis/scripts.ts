@@ -1,0 +1,48 @@
+// Loads the Lua scripts in commands/ (named <name>-<numKeys>.lua) as ioredis custom commands.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type Redis from 'ioredis';
+
+export interface Scripts {
+  celeriacFetch(unacked: string, max: number, tagPrefix: string, ...lists: string[]): Promise<string[]>;
+  celeriacRequeue(unacked: string, ...tags: string[]): Promise<number>;
+  celeriacTick(
+    workers: string,
+    info: string,
+    delayed: string,
+    workerId: string,
+    infoJson: string,
+    timeout: number,
+    unackedPrefix: string,
+    infoPrefix: string,
+    maxPromote: number,
+  ): Promise<[number, number, number]>;
+}
+
+const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick' };
+
+let sources: { name: string; numberOfKeys: number; lua: string }[] | null = null;
+
+function load(): { name: string; numberOfKeys: number; lua: string }[] {
+  if (sources) return sources;
+  const dir = join(__dirname, 'commands');
+  sources = readdirSync(dir)
+    .filter((f) => f.endsWith('.lua'))
+    .map((f) => {
+      const m = /^(.+)-(\d+)\.lua$/.exec(f);
+      if (!m || !NAMES[m[1]!]) throw new Error(`Unexpected Lua script ${f}`);
+      return { name: NAMES[m[1]!]!, numberOfKeys: Number(m[2]), lua: readFileSync(join(dir, f), 'utf8') };
+    });
+  return sources;
+}
+
+/** Defines the scripts on a client once; later calls return the same client typed with them. */
+const defined = new WeakSet<Redis>();
+
+export function withScripts(client: Redis): Redis & Scripts {
+  if (!defined.has(client)) {
+    for (const s of load()) client.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+    defined.add(client);
+  }
+  return client as Redis & Scripts;
+}

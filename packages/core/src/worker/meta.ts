@@ -1,0 +1,36 @@
+// The result metas a worker stores, in Celery's shape.
+import { exceptionInfo, makeMeta, type ResultMeta } from '../protocol/result-meta';
+import type { TaskMessage } from '../protocol/message';
+import { States } from '../states';
+import { TimeLimitExceeded } from '../errors';
+
+const common = (msg: TaskMessage) => ({ groupId: msg.group, parentId: msg.parentId, name: msg.task });
+
+export function traceback(err: unknown): string | null {
+  return err instanceof Error && err.stack ? err.stack : null;
+}
+
+export function failureInfo(err: unknown) {
+  if (err instanceof TimeLimitExceeded) {
+    return { exc_type: 'TimeLimitExceeded', exc_message: [err.message], exc_module: 'celery.exceptions' };
+  }
+  return exceptionInfo(err);
+}
+
+export const metas = {
+  started: (msg: TaskMessage, hostname: string): ResultMeta =>
+    makeMeta(msg.id, States.STARTED, { pid: process.pid, hostname }, common(msg)),
+  success: (msg: TaskMessage, value: unknown, children: unknown[] = []): ResultMeta =>
+    makeMeta(msg.id, States.SUCCESS, value, { ...common(msg), children, done: true }),
+  failure: (msg: TaskMessage, err: unknown): ResultMeta =>
+    makeMeta(msg.id, States.FAILURE, failureInfo(err), { ...common(msg), traceback: traceback(err), done: true }),
+  retry: (msg: TaskMessage, exc: unknown): ResultMeta =>
+    makeMeta(msg.id, States.RETRY, exc === null || exc === undefined ? null : failureInfo(exc), {
+      ...common(msg),
+      traceback: traceback(exc),
+      children: [[[msg.id, null], null]],
+    }),
+  revoked: (msg: TaskMessage, reason: string): ResultMeta =>
+    makeMeta(msg.id, States.REVOKED, { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' }, { ...common(msg), done: true }),
+  custom: (msg: TaskMessage, state: string, meta: unknown): ResultMeta => makeMeta(msg.id, state, meta, common(msg)),
+};

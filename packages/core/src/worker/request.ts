@@ -1,0 +1,165 @@
+// One message on a worker: run it, store its state, send its callbacks, then ack (acks late).
+import type { Celeriac } from '../app';
+import type { BrokerConsumer, Delivery } from '../broker/broker';
+import { Signature } from '../canvas';
+import { TimeLimitExceeded } from '../errors';
+import type { SignatureDict, TaskMessage } from '../protocol/message';
+import type { ResultMeta } from '../protocol/result-meta';
+import type { TaskDefinition } from '../task';
+import type { Logger } from '../utils/logger';
+import type { TaskEventInfo, WorkerEvents } from './events';
+import { metas } from './meta';
+import { runTask } from './trace';
+
+/** Abort reason of a cold shutdown: the message goes back to its queue. */
+export class WorkerShutdown extends Error {
+  constructor() {
+    super('worker shut down');
+    this.name = 'WorkerShutdown';
+  }
+}
+
+export class Job {
+  readonly abort = new AbortController();
+  constructor(
+    readonly delivery: Delivery,
+    readonly msg: TaskMessage,
+    readonly def: TaskDefinition,
+  ) {}
+}
+
+/** What `execute` needs from the worker. */
+export interface JobHost {
+  readonly app: Celeriac;
+  readonly hostname: string;
+  readonly consumer: BrokerConsumer;
+  readonly logger: Logger;
+  isRevoked(id: string): boolean;
+  durable<T>(what: string, fn: () => Promise<T>): Promise<T | undefined>;
+  deadLetter(d: Delivery, reason: string): Promise<void>;
+  reportError(err: unknown): void;
+  emit<K extends keyof WorkerEvents>(event: K, ...args: WorkerEvents[K]): boolean;
+}
+
+function eventInfo(msg: TaskMessage): TaskEventInfo {
+  return { taskId: msg.id, name: msg.task, queue: msg.queue, retries: msg.retries };
+}
+
+function storeMeta(host: JobHost, meta: ResultMeta): Promise<unknown> {
+  return host.durable('store result', () => host.app.backend.store(meta, host.app.settings.resultExpires));
+}
+
+function send(host: JobHost, msg: TaskMessage): Promise<unknown> {
+  return host.durable(`send ${msg.task}`, () => host.app.publish(msg));
+}
+
+/** The message of a follow-up call (link, chain step), with workflow ids from its parent. */
+function followUp(host: JobHost, parent: TaskMessage, sig: SignatureDict, args: unknown[]): TaskMessage {
+  const s = Signature.fromDict(sig);
+  const m = host.app.buildMessage(s.task, args, {
+    kwargs: s.kwargs,
+    ...(s.options.taskId ? { taskId: s.options.taskId } : {}),
+    ...(s.options.queue ? { queue: s.options.queue } : {}),
+    ...(s.options.priority !== undefined ? { priority: s.options.priority } : {}),
+    ...(s.options.countdown !== undefined ? { countdown: s.options.countdown } : {}),
+    parentId: parent.id,
+    rootId: parent.rootId,
+  });
+  return m;
+}
+
+async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean, runtime: number): Promise<void> {
+  const { msg } = job;
+  const next: TaskMessage[] = [];
+  for (const sig of msg.callbacks ?? []) next.push(followUp(host, msg, sig, sig.immutable ? sig.args : [value, ...sig.args]));
+  if (msg.chain?.length) {
+    const sig = msg.chain[msg.chain.length - 1]!;
+    const m = followUp(host, msg, sig, sig.immutable ? sig.args : [value, ...sig.args]);
+    m.chain = msg.chain.slice(0, -1);
+    next.push(m);
+  }
+  if (store) await storeMeta(host, metas.success(msg, value, next.map((m) => [[m.id, null], null])));
+  for (const m of next) await send(host, m);
+  await host.durable('ack', () => host.consumer.ack(job.delivery));
+  host.logger.info(`Task ${msg.task}[${msg.id}] succeeded in ${(runtime / 1000).toFixed(3)}s`);
+  host.emit('completed', { ...eventInfo(msg), result: value, runtime });
+}
+
+async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean, runtime: number): Promise<void> {
+  const { msg } = job;
+  if (store) await storeMeta(host, metas.failure(msg, error));
+  for (const sig of msg.errbacks ?? []) await send(host, followUp(host, msg, sig, [msg.id, ...sig.args]));
+  await host.durable('ack', () => host.consumer.ack(job.delivery));
+  const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  host.logger.warn(`Task ${msg.task}[${msg.id}] failed: ${why}`);
+  host.emit('failed', { ...eventInfo(msg), error, runtime });
+}
+
+async function onRetry(host: JobHost, job: Job, countdown: number, exc: unknown, store: boolean): Promise<void> {
+  const { msg } = job;
+  if (store) await storeMeta(host, metas.retry(msg, exc));
+  const again: TaskMessage = {
+    ...msg,
+    retries: msg.retries + 1,
+    eta: Date.now() + countdown,
+    parentId: msg.id,
+    redelivered: false,
+    deliveryTag: `${msg.id}:${msg.retries + 1}`,
+  };
+  await send(host, again);
+  await host.durable('ack', () => host.consumer.ack(job.delivery));
+  host.logger.info(`Task ${msg.task}[${msg.id}] retry: Retry in ${countdown}ms`);
+  host.emit('retried', { ...eventInfo(msg), countdown, error: exc });
+}
+
+/** Discards a revoked or expired task: REVOKED is stored and the message acked. */
+export async function discard(host: JobHost, job: Job, reason: string): Promise<void> {
+  await storeMeta(host, metas.revoked(job.msg, reason));
+  await host.durable('ack', () => host.consumer.ack(job.delivery));
+  host.logger.info(`Discarding ${reason} task ${job.msg.task}[${job.msg.id}]`);
+  host.emit('revoked', { ...eventInfo(job.msg), reason });
+}
+
+export async function execute(host: JobHost, job: Job): Promise<void> {
+  const { msg, def } = job;
+  if (host.isRevoked(msg.id)) return discard(host, job, 'revoked');
+  if (msg.expires !== null && msg.expires <= Date.now()) return discard(host, job, 'expired');
+  const settings = host.app.settings;
+  const store = !(msg.ignoreResult || (def.options.ignoreResult ?? settings.taskIgnoreResult));
+  if (store && (def.options.trackStarted ?? settings.taskTrackStarted)) {
+    // NOTE: best effort and not awaited: the same connection keeps it ahead of the final state.
+    host.app.backend.store(metas.started(msg, host.hostname), settings.resultExpires).catch((e) => host.reportError(e));
+  }
+  host.emit('started', eventInfo(msg));
+  const t0 = performance.now();
+  const outcome = await runTask({
+    msg,
+    def,
+    settings,
+    hostname: host.hostname,
+    signal: job.abort.signal,
+    updateState: (state, meta) => host.app.backend.store(metas.custom(msg, state, meta), settings.resultExpires),
+  });
+  const runtime = performance.now() - t0;
+  switch (outcome.kind) {
+    case 'success':
+      return onSuccess(host, job, outcome.value, store, runtime);
+    case 'failure':
+      return onFailure(host, job, outcome.error, store, runtime);
+    case 'retry':
+      return onRetry(host, job, outcome.countdown, outcome.exc, store);
+    case 'reject':
+      if (outcome.requeue) {
+        await host.durable('give back', () => host.consumer.requeue([job.delivery]));
+        return;
+      }
+      return host.deadLetter(job.delivery, `rejected by task ${msg.task}: ${outcome.reason}`);
+    case 'aborted':
+      if (outcome.reason instanceof WorkerShutdown) {
+        await host.durable('give back', () => host.consumer.requeue([job.delivery]));
+        return;
+      }
+      if (outcome.reason instanceof TimeLimitExceeded) return onFailure(host, job, outcome.reason, store, runtime);
+      return discard(host, job, 'terminated');
+  }
+}
