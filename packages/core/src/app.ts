@@ -195,9 +195,10 @@ export class Celeriac {
   /** Sends a message built by buildMessage; refuses one over `taskMessageMaxSize`. */
   async publish(msg: TaskMessage): Promise<void> {
     const raw = encodeMessage(msg);
-    if (raw.length > this.#settings.taskMessageMaxSize) {
+    const bytes = Buffer.byteLength(raw); // bytes, not UTF-16 characters: argsrepr may hold non-ASCII text
+    if (bytes > this.#settings.taskMessageMaxSize) {
       throw new SerializationError(
-        `Cannot send task "${msg.task}": the message is ${raw.length} bytes, over taskMessageMaxSize (${this.#settings.taskMessageMaxSize} bytes). Nothing was sent; pass a reference (a URL, a row id) instead of the data.`,
+        `Cannot send task "${msg.task}": the message is ${bytes} bytes, over taskMessageMaxSize (${this.#settings.taskMessageMaxSize} bytes). Nothing was sent; pass a reference (a URL, a row id) instead of the data.`,
       );
     }
     await this.broker.publish(msg.queue, msg.priority, raw);

@@ -60,7 +60,10 @@ export interface TaskContext {
 
 /** Options of one call. Durations in ms; `eta` and `expires` may be Dates. */
 export interface ApplyOptions extends Pick<TaskOptions, 'queue' | 'priority' | 'timeLimit' | 'ignoreResult'> {
-  /** Python keyword arguments, for tasks that take them. */
+  /**
+   * Python keyword arguments, for tasks that take them. A Node task receives a call's kwargs (from Python or
+   * from here) as one trailing object argument after the positional ones, and only when there are some.
+   */
   kwargs?: Record<string, unknown>;
   /** Run no sooner than this many ms from now. */
   countdown?: number;

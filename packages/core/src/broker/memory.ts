@@ -125,6 +125,7 @@ class MemoryConsumer implements BrokerConsumer {
   #seq = 0;
   #rotation = 0;
   #wake: (() => void) | null = null;
+  #wakePending = false;
 
   constructor(
     readonly state: MemoryState,
@@ -159,6 +160,10 @@ class MemoryConsumer implements BrokerConsumer {
   async fetch(max: number): Promise<Delivery[]> {
     const now = this.#take(max);
     if (now.length) return now;
+    if (this.#wakePending) {
+      this.#wakePending = false;
+      return now;
+    }
     await new Promise<void>((resolve) => {
       const done = () => {
         this.state.waiters.delete(done);
@@ -172,7 +177,8 @@ class MemoryConsumer implements BrokerConsumer {
   }
 
   wake(): void {
-    this.#wake?.();
+    if (this.#wake) this.#wake();
+    else this.#wakePending = true;
   }
 
   async ack(d: Delivery): Promise<void> {

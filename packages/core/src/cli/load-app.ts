@@ -15,7 +15,7 @@ export async function loadApp(spec: string, cwd = process.cwd()): Promise<Celeri
   if (!file) throw new ConfigurationError(`-A ${spec}: no such module (looked for ${path}[.js|.cjs|.mjs])`);
   const mod = await importModule(file);
   const def = mod.default as Record<string, unknown> | undefined;
-  const app = [mod.app, def, def?.app, mod.celery].find(looksLikeApp);
+  const app = [mod.app, def, def?.app, mod.celery, mod].find(looksLikeApp); // `mod` itself: CommonJS `module.exports = app`
   if (!app) throw new ConfigurationError(`-A ${spec}: the module exports no app (export it as \`app\` or as the default export)`);
   return app;
 }

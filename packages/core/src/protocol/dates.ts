@@ -11,7 +11,7 @@ export function toNaiveUtcIso(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 23)}000`;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i; // "+02" alone too, as Celery's parse_iso8601
 
 /** Parses an ISO 8601 time as Celery writes it; a time without offset is taken as UTC. Null when malformed. */
 export function parseIso(value: string): number | null {
@@ -19,6 +19,11 @@ export function parseIso(value: string): number | null {
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '0', frac = '', tz] = m;
   const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
+  // Date.UTC rolls month 13 or 30 February over into the next month: such a time is malformed, not a date.
+  const c = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+  if (c.getUTCFullYear() !== Number(y) || c.getUTCMonth() !== Number(mo) - 1 || c.getUTCDate() !== Number(d) || c.getUTCHours() !== Number(h) || c.getUTCMinutes() !== Number(mi) || c.getUTCSeconds() !== Number(s)) {
+    return null;
+  }
   let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
   if (tz && tz.toUpperCase() !== 'Z') {
     const sign = tz.startsWith('-') ? -1 : 1;

@@ -170,6 +170,8 @@ export function decodeMessage(raw: string, queue: string): TaskMessage {
   if (typeof env.body !== 'string') throw new MalformedMessage('body is not a string');
   const encoding = props.body_encoding ?? 'base64';
   let bodyText: string;
+  // Buffer.from(…, 'base64') silently skips what is not base64: check first, for a reason that says so.
+  if (encoding === 'base64' && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(env.body)) throw new MalformedMessage('body is not valid base64');
   if (encoding === 'base64') bodyText = Buffer.from(env.body, 'base64').toString('utf8');
   else throw new MalformedMessage(`body_encoding ${JSON.stringify(encoding)} is not supported`);
   let body: unknown;

@@ -5,7 +5,8 @@ const MAX = 1024;
 function str(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
-  for (const ch of s) {
+  // The repr is cut to MAX anyway: reading more of a huge argument only costs time (seconds for 10 MB).
+  for (const ch of s.length > MAX ? s.slice(0, MAX) : s) {
     if (ch === '\\') out += '\\\\';
     else if (ch === quote) out += `\\${quote}`;
     else if (ch === '\n') out += '\\n';
@@ -24,6 +25,7 @@ function value(v: unknown, budget: { left: number }): string {
   else if (v === false) out = 'False';
   else if (typeof v === 'number') out = Number.isInteger(v) ? String(v) : String(v);
   else if (typeof v === 'string') out = str(v);
+  else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return value((v as { toJSON(): unknown }).toJSON(), budget); // a Date is sent as its ISO string
   else if (Array.isArray(v)) out = `[${v.map((x) => value(x, budget)).join(', ')}]`;
   else if (typeof v === 'object') out = dict(v as Record<string, unknown>, budget);
   else out = str(String(v));

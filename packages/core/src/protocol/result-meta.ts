@@ -39,9 +39,14 @@ const PY_BUILTINS: Record<string, string> = {
   TimeoutError: 'TimeoutError',
 };
 
+const JS_ERROR_NAMES = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']);
+
 export function exceptionInfo(err: unknown): ExceptionInfo {
   if (err instanceof Error) {
-    const name = err.name || 'Error';
+    // A subclass that does not set `name` inherits "Error" / "TypeError": name it by its class instead.
+    const ctorName = (err.constructor as { name?: unknown } | undefined)?.name;
+    const inherited = JS_ERROR_NAMES.has(err.name) && typeof ctorName === 'string' && ctorName !== '' && ctorName !== err.name;
+    const name = inherited ? (ctorName as string) : err.name || 'Error';
     const builtin = PY_BUILTINS[name];
     if (builtin) return { exc_type: builtin, exc_message: [err.message], exc_module: 'builtins' };
     // NOTE: an unknown module makes Python build a class of that name on the fly (celery.exceptions.<name>).

@@ -28,6 +28,7 @@ export class Connection {
   readonly safeUrl: string;
   #lastError: Error | null = null;
   #connecting: Promise<void> | null = null;
+  #waiting: Promise<void> | null = null;
 
   constructor(url: string, readonly timeout: number, extra: RedisOptions = {}) {
     const { options } = optionsFor(url, extra);
@@ -50,18 +51,26 @@ export class Connection {
     if (c.status === 'wait' && !this.#connecting) {
       this.#connecting = c.connect().catch(() => undefined).finally(() => (this.#connecting = null));
     }
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        c.off('ready', onReady);
-        const why = this.#lastError ? ` (${this.#lastError.message})` : '';
-        reject(new BrokerError(`Redis at ${this.safeUrl} is unreachable: no connection within ${this.timeout} ms${why}`));
-      }, this.timeout);
-      const onReady = () => {
+    // NOTE: every caller waiting at the same time shares one wait (one listener, one timer).
+    this.#waiting ??= new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
         clearTimeout(timer);
-        resolve();
+        c.off('ready', onReady);
+        c.off('end', onEnd);
+        this.#waiting = null;
+        if (err) reject(err);
+        else resolve();
       };
+      const timer = setTimeout(() => {
+        const why = this.#lastError ? ` (${this.#lastError.message})` : '';
+        done(new BrokerError(`Redis at ${this.safeUrl} is unreachable: no connection within ${this.timeout} ms${why}`));
+      }, this.timeout);
+      const onReady = () => done();
+      const onEnd = () => done(new BrokerError(`Connection to ${this.safeUrl} is closed`));
       c.once('ready', onReady);
+      c.once('end', onEnd);
     });
+    return this.#waiting;
   }
 
   /** Runs `fn` once the client is ready, failing with a clear error if Redis stays away for `timeout` ms. */

@@ -23,8 +23,12 @@ export class RedisConsumer implements BrokerConsumer {
   #rotation = 0;
   #stopped = false;
   #wake: (() => void) | null = null;
+  // NOTE: a wake() that arrives while no wait is pending (mid-fetch) must still end the next wait.
+  #wakePending = false;
   #acks: string[] = [];
   #ackFlush: Promise<void> | null = null;
+  /** Tag prefixes of fetches this side gave up on (timeout, lost connection) that Redis may still run. */
+  #lostFetches: string[] = [];
 
   constructor(
     readonly rawUrl: string,
@@ -50,8 +54,17 @@ export class RedisConsumer implements BrokerConsumer {
   }
 
   async #take(max: number): Promise<Delivery[]> {
+    if (this.#lostFetches.length) await this.#giveBackLostFetches();
     const prefix = `${++this.#seq}:`;
-    const flat = await this.conn.run('fetch', (c) => withScripts(c).celeriacFetch(this.#unacked, max, prefix, ...this.#lists()));
+    let flat: string[];
+    try {
+      flat = await this.conn.run('fetch', (c) => withScripts(c).celeriacFetch(this.#unacked, max, prefix, ...this.#lists()));
+    } catch (err) {
+      // NOTE: a fetch we stopped waiting for can still run on Redis (a stalled server, or ioredis resending it
+      // after a reconnect): its messages would sit in our unacked hash, held by a live worker that never runs them.
+      this.#lostFetches.push(prefix);
+      throw err;
+    }
     const out: Delivery[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const key = flat[i + 1]!;
@@ -61,10 +74,26 @@ export class RedisConsumer implements BrokerConsumer {
     return out;
   }
 
+  /**
+   * Gives back whatever the fetches we gave up on took. Sent on the same connection, so Redis runs it after
+   * them (a command resent after a reconnect goes out before any new one).
+   */
+  async #giveBackLostFetches(): Promise<void> {
+    const lost = this.#lostFetches;
+    const tags = await this.conn.run('fetch recovery', (c) => c.hkeys(this.#unacked));
+    const orphans = tags.filter((t) => lost.some((p) => t.startsWith(p)));
+    if (orphans.length) await this.conn.run('fetch recovery', (c) => withScripts(c).celeriacRequeue(this.#unacked, ...orphans));
+    this.#lostFetches = [];
+  }
+
   async fetch(max: number): Promise<Delivery[]> {
     for (;;) {
       const got = await this.#take(max);
       if (got.length || this.#stopped) return got;
+      if (this.#wakePending) {
+        this.#wakePending = false;
+        return got;
+      }
       const woken = await this.#waitForAny();
       if (woken) return this.#stopped ? [] : this.#take(max);
     }
@@ -106,7 +135,8 @@ export class RedisConsumer implements BrokerConsumer {
   }
 
   wake(): void {
-    this.#wake?.();
+    if (this.#wake) this.#wake();
+    else this.#wakePending = true;
   }
 
   ack(d: Delivery): Promise<void> {

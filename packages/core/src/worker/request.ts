@@ -87,7 +87,18 @@ async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean
 
 async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean, runtime: number): Promise<void> {
   const { msg } = job;
-  if (store) await storeMeta(host, metas.failure(msg, error));
+  if (store) {
+    await storeMeta(host, metas.failure(msg, error));
+    // NOTE: as Celery's mark_as_failure: the chain's remaining steps (preassigned ids) fail too, so a get()
+    // on the chain's last task (Python's chain().get()) raises instead of waiting forever.
+    for (const sig of msg.chain ?? []) {
+      const id = sig.options?.task_id;
+      const group = sig.options?.group_id;
+      if (typeof id === 'string' && id) {
+        await storeMeta(host, metas.failure({ ...msg, id, task: sig.task, parentId: null, group: typeof group === 'string' ? group : null }, error));
+      }
+    }
+  }
   for (const sig of msg.errbacks ?? []) await send(host, followUp(host, msg, sig, [msg.id, ...sig.args]));
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -320,7 +320,8 @@ export class Worker extends TypedEmitter implements JobHost {
       if (timeout === 0) this.#abortRunning();
       return this.#closing;
     }
-    if (this.#state === 'new') {
+    if (this.#state === 'new' || (this.#state === 'closed' && !this.#loop)) {
+      // NOTE: also a worker whose start() failed: nothing runs, and Redis may be away (no deregister wait).
       this.#state = 'closed';
       this.emit('closed');
       return Promise.resolve();

@@ -1,0 +1,139 @@
+// Starts a real redis-server on a free loopback port for a test file; it can be killed and restarted
+// for fault tests. With REDIS_URL set (and no fault features asked for) that server is used instead.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+
+export interface RedisServer {
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>/<db>` */
+  url(db?: number): string;
+  /** A plain client for assertions (closed by stop()). */
+  client(): Redis;
+  /** SIGKILL the server (data kept on disk only with `appendonly`). */
+  kill(): Promise<void>;
+  /** Start it again on the same port and directory. */
+  restart(): Promise<void>;
+  flushall(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** AOF with appendfsync always, so a kill loses nothing that was acknowledged. */
+  appendonly?: boolean;
+  /** Always spawn our own, even when REDIS_URL is set (fault tests). */
+  own?: boolean;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      await c.ping();
+      c.disconnect();
+      return;
+    } catch {
+      c.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not come up`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+export async function startRedis(options: StartOptions = {}): Promise<RedisServer> {
+  const external = process.env.REDIS_URL;
+  if (external && !options.own && !options.appendonly) return externalServer(external);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'celeriac-redis-'));
+  let proc: ChildProcess | null = null;
+  const clients: Redis[] = [];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--logfile', join(dir, 'redis.log')];
+  if (options.appendonly) args.push('--appendonly', 'yes', '--appendfsync', 'always');
+  else args.push('--appendonly', 'no');
+
+  const launch = async () => {
+    proc = spawn('redis-server', args, { stdio: 'ignore' });
+    proc.on('error', (err) => {
+      throw new Error(`cannot start redis-server (is it installed?): ${err.message}`);
+    });
+    await waitUntilUp(port);
+  };
+  const kill = async () => {
+    const p = proc;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGKILL');
+    });
+    proc = null;
+  };
+  await launch();
+  return {
+    port,
+    url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
+    client() {
+      const c = new Redis({ port, host: '127.0.0.1' });
+      c.on('error', () => undefined);
+      clients.push(c);
+      return c;
+    },
+    kill,
+    restart: launch,
+    async flushall() {
+      const c = new Redis({ port, host: '127.0.0.1' });
+      await c.flushall();
+      c.disconnect();
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function externalServer(url: string): RedisServer {
+  const u = new URL(url);
+  const port = Number(u.port || 6379);
+  const clients: Redis[] = [];
+  const unsupported = async () => {
+    throw new Error('kill/restart need a redis-server of the test’s own (startRedis({ own: true }))');
+  };
+  return {
+    port,
+    url: (db = Number(u.pathname.slice(1) || 0)) => `redis://${u.host}/${db}`,
+    client() {
+      const c = new Redis(url);
+      clients.push(c);
+      return c;
+    },
+    kill: unsupported,
+    restart: unsupported,
+    async flushall() {
+      const c = new Redis(url);
+      await c.flushdb();
+      c.disconnect();
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+    },
+  };
+}
