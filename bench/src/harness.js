@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+'use strict';
+// Entry point: `node src/harness.js [--quick] [--systems a,b] [--scenarios x,y] [--reps n] [--out file]`.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { median, parseArgs } = require('./util');
+const { startRedis } = require('./redis');
+const scenarios = require('./scenarios');
+const { printReport } = require('./report');
+
+const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue'];
+const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'memory'];
+
+function config(opts) {
+  const q = opts.quick;
+  return {
+    quick: q,
+    reps: opts.reps ?? 3,
+    enqueue: { n: q ? 2000 : 20_000, inFlight: 1000, bulkChunk: 1000 },
+    process: { n: q ? 1000 : 20_000, concurrencies: [1, 10, 100], warmup: q ? 500 : 2000 },
+    latency: { rate: 1000, seconds: q ? 1 : 10, concurrency: 10 },
+    http: { seconds: q ? 2 : 10, warmupSeconds: q ? 0.25 : 2, connections: 100, targets: ['celeriac', 'bullmq'] },
+    memory: { marks: q ? [2000, 5000] : [20_000, 200_000], concurrency: 10 },
+  };
+}
+
+function packageVersion(name) {
+  try {
+    return require(`${name}/package.json`).version;
+  } catch {
+    return null; // package.json not exported
+  }
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--systems ${ALL_SYSTEMS.join(',')}]
+                     [--scenarios ${ALL_SCENARIOS.join(',')}] [--reps 3] [--out bench/results/latest.json]`;
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) return console.log(USAGE);
+  const systemNames = opts.systems ?? ALL_SYSTEMS;
+  const scenarioNames = opts.scenarios ?? ALL_SCENARIOS;
+  for (const s of systemNames) if (!ALL_SYSTEMS.includes(s)) throw new Error(`unknown system ${s}\n${USAGE}`);
+  for (const s of scenarioNames) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
+  const cfg = config(opts);
+  const systems = systemNames.map((s) => require(`./systems/${s}`)); // fails early if celeriac is not built
+  const labels = Object.fromEntries(systems.map((s) => [s.name, s.label]));
+  const started = Date.now();
+  const log = (msg) => console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
+
+  const redis = await startRedis();
+  log(`redis-server ${redis.version} on port ${redis.port}`);
+  const samples = {};
+  const record = (key, who, value) => ((samples[key] ??= {})[who] ??= []).push(value);
+  const producers = {};
+  // worker processes are shared by the process and latency scenarios
+  const lastWorkerScenario = ['latency', 'process'].find((s) => scenarioNames.includes(s));
+  let children = null;
+  try {
+    for (const s of systems) producers[s.name] = await s.producer(redis.url);
+    const ctx = { cfg, redis, systems, producers, record, log };
+    for (const name of ALL_SCENARIOS.filter((s) => scenarioNames.includes(s))) {
+      log(`scenario ${name}`);
+      await redis.flush();
+      if ((name === 'process' || name === 'latency') && !children) children = await scenarios.startWorkers(ctx);
+      await scenarios[name](ctx, children);
+      if (name === lastWorkerScenario) {
+        await Promise.all(Object.values(children).map((c) => c.exit()));
+        children = null;
+      }
+    }
+  } finally {
+    if (children) await Promise.all(Object.values(children).map((c) => c.exit()));
+    await Promise.all(Object.values(producers).map((p) => p.close()));
+    await redis.stop();
+  }
+
+  const medians = {};
+  for (const [key, bySys] of Object.entries(samples))
+    medians[key] = Object.fromEntries(Object.entries(bySys).map(([who, xs]) => [who, median(xs)]));
+  const result = {
+    date: new Date().toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine: { cpu: os.cpus()[0].model, cores: os.cpus().length, node: process.version, redis: redis.version },
+    versions: Object.fromEntries(
+      ['bullmq', 'bee-queue', 'fastify', 'autocannon', 'ioredis', ...(systemNames.includes('celeriac') ? ['@celeriac/core'] : [])]
+        .map((p) => [p, packageVersion(p)]),
+    ),
+    systems: systemNames,
+    scenarios: scenarioNames,
+    cfg,
+    medians,
+    samples,
+  };
+  const out = opts.out ? path.resolve(opts.out) : path.join(__dirname, '..', 'results', 'latest.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  printReport(result, labels);
+  log(`results written to ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+'use strict';
+// Prints the results table (medians over repetitions) and the celeriac ratios.
+
+function rows(cfg) {
+  const k = (n) => (n >= 1000 ? `${n / 1000}k` : String(n));
+  const r = [
+    ['enqueue.seq', `enqueue, ${k(cfg.enqueue.n)} awaited one by one`, 'tasks/s', 'higher'],
+    ['enqueue.inflight', `enqueue, ${k(cfg.enqueue.inFlight)} in flight`, 'tasks/s', 'higher'],
+    ['enqueue.bulk', `enqueue, bulk (chunks of ${k(cfg.enqueue.bulkChunk)})`, 'tasks/s', 'higher'],
+  ];
+  for (const c of cfg.process.concurrencies)
+    r.push([`process.c${c}`, `process ${k(cfg.process.n)}, concurrency ${c}`, 'tasks/s', 'higher']);
+  for (const phase of ['start', 'done'])
+    for (const q of [50, 95, 99])
+      r.push([`latency.${phase}.p${q}`, `latency send→${phase} p${q} (${cfg.latency.rate}/s)`, 'ms', 'lower']);
+  r.push(['cmds.send', 'Redis commands per send', 'cmds', 'lower']);
+  for (const c of cfg.process.concurrencies)
+    r.push([`cmds.process.c${c}`, `Redis commands per processed task, c=${c}`, 'cmds', 'lower']);
+  r.push(['http.rps', `HTTP enqueue route, ${cfg.http.connections} conns`, 'req/s', 'higher']);
+  r.push(['http.p99', 'HTTP enqueue route p99', 'ms', 'lower']);
+  r.push(['memory.first', `worker RSS after ${k(cfg.memory.marks[0])} tasks`, 'MB', 'lower']);
+  r.push(['memory.second', `worker RSS after ${k(cfg.memory.marks[1])} tasks`, 'MB', 'lower']);
+  return r;
+}
+
+const fmt = (v) => {
+  if (v == null || !Number.isFinite(v)) return '—';
+  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+};
+const ratio = (a, b) => (a == null || b == null || !b ? '—' : `${(a / b).toFixed(2)}×`);
+
+function printReport(result, labels) {
+  const { cfg, medians } = result;
+  const systems = result.systems;
+  const withC = systems.includes('celeriac');
+  const others = systems.filter((s) => s !== 'celeriac');
+  const header = ['scenario', 'unit', ...systems.map((s) => labels[s])];
+  if (withC) for (const o of others) header.push(`celeriac/${labels[o]}`);
+  const table = [header];
+  for (const [key, label, unit, better] of rows(cfg)) {
+    const m = medians[key];
+    if (!m) continue;
+    const line = [label, `${unit} ${better === 'higher' ? '↑' : '↓'}`, ...systems.map((s) => fmt(m[s]))];
+    if (withC) for (const o of others) line.push(ratio(m.celeriac, m[o]));
+    table.push(line);
+  }
+  const widths = header.map((_, i) => Math.max(...table.map((r) => String(r[i]).length)));
+  const out = table.map((r) => r.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  '));
+  out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(`\n${out.join('\n')}`);
+  if (medians['http.rps']?.floor != null)
+    console.log(
+      `\nHTTP floor (route doing one Redis SET with ioredis): ${fmt(medians['http.rps'].floor)} req/s, ` +
+        `p99 ${fmt(medians['http.p99'].floor)} ms`,
+    );
+  const m = result.machine;
+  console.log(
+    `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, Redis ${m.redis}. ` +
+      `Medians of ${cfg.reps} repetitions${cfg.quick ? ' (--quick)' : ''}; memory is a single run. ` +
+      '↑ higher is better, ↓ lower is better; ratios are celeriac divided by the other system.',
+  );
+}
+
+module.exports = { printReport };

@@ -1,0 +1,208 @@
+'use strict';
+// The benchmark scenarios. Each takes the shared context:
+//   { cfg, redis, systems: [adapter], producers: {name: producer}, record(key, who, value), log }
+// Systems alternate inside every repetition; Redis is flushed before every measured run.
+const autocannon = require('autocannon');
+const { now, percentile, makePayload, pool } = require('./util');
+const { spawnChild } = require('./children');
+
+const payloadsFor = (n, from = 0) => Array.from({ length: n }, (_, i) => makePayload(from + i));
+
+// Fill the queue the fastest way the system offers (bulk, else 1,000 sends in flight).
+async function prefill(producer, payloads, chunk) {
+  if (producer.sendBulk) {
+    for (let i = 0; i < payloads.length; i += chunk) await producer.sendBulk(payloads.slice(i, i + chunk));
+  } else {
+    await pool(payloads.length, 1000, (i) => producer.send(payloads[i]));
+  }
+}
+
+async function enqueue({ cfg, redis, systems, producers, record, log }) {
+  const { n, inFlight, bulkChunk } = cfg.enqueue;
+  const payloads = payloadsFor(n);
+  for (const s of systems) {
+    await pool(2000, 100, (i) => producers[s.name].send(payloads[i % n])); // warm-up
+  }
+  for (let rep = 0; rep < cfg.reps; rep++) {
+    for (const s of systems) {
+      const p = producers[s.name];
+      await redis.flush();
+      const c0 = await redis.commands();
+      let t0 = now();
+      for (let i = 0; i < n; i++) await p.send(payloads[i]);
+      record('enqueue.seq', s.name, n / ((now() - t0) / 1000));
+      record('cmds.send', s.name, ((await redis.commands()) - c0) / n);
+
+      await redis.flush();
+      t0 = now();
+      await pool(n, inFlight, (i) => p.send(payloads[i]));
+      record('enqueue.inflight', s.name, n / ((now() - t0) / 1000));
+
+      if (p.sendBulk) {
+        await redis.flush();
+        t0 = now();
+        for (let i = 0; i < n; i += bulkChunk) await p.sendBulk(payloads.slice(i, i + bulkChunk));
+        record('enqueue.bulk', s.name, n / ((now() - t0) / 1000));
+      }
+      log(`enqueue rep ${rep + 1} ${s.name} done`);
+    }
+  }
+  await redis.flush();
+}
+
+async function startWorkers({ redis, systems }) {
+  const children = {};
+  await Promise.all(
+    systems.map(async (s) => {
+      children[s.name] = spawnChild('worker-child.js', [s.name, redis.url]);
+      await children[s.name].next('ready');
+    }),
+  );
+  return children;
+}
+
+async function runWorker(child, msg) {
+  child.send({ cmd: 'run', ...msg });
+  await child.next('started');
+  return child.next('result');
+}
+
+async function processScenario(ctx, children) {
+  const { cfg, redis, systems, producers, record, log } = ctx;
+  const { n, concurrencies, warmup } = cfg.process;
+  const payloads = payloadsFor(n);
+  for (const s of systems) {
+    // warm-up run per worker process
+    await redis.flush();
+    await prefill(producers[s.name], payloadsFor(warmup), cfg.enqueue.bulkChunk);
+    await runWorker(children[s.name], { n: warmup, concurrency: 10 });
+  }
+  for (let rep = 0; rep < cfg.reps; rep++) {
+    for (const c of concurrencies) {
+      for (const s of systems) {
+        await redis.flush();
+        await prefill(producers[s.name], payloads, cfg.enqueue.bulkChunk);
+        const c0 = await redis.commands();
+        const res = await runWorker(children[s.name], { n, concurrency: c });
+        const cmds = (await redis.commands()) - c0;
+        record(`process.c${c}`, s.name, n / ((res.tLast - res.t0) / 1000));
+        record(`cmds.process.c${c}`, s.name, cmds / n);
+        log(`process rep ${rep + 1} c=${c} ${s.name} done`);
+      }
+    }
+  }
+  await redis.flush();
+}
+
+async function latency(ctx, children) {
+  const { cfg, redis, systems, producers, record, log } = ctx;
+  const { rate, seconds, concurrency } = cfg.latency;
+  const total = Math.round(rate * seconds);
+  for (let rep = 0; rep < cfg.reps; rep++) {
+    for (const s of systems) {
+      const p = producers[s.name];
+      const child = children[s.name];
+      await redis.flush();
+      child.send({ cmd: 'run', n: total, concurrency, latency: true });
+      await child.next('started');
+
+      const sentAt = new Array(total);
+      const ids = new Array(total);
+      const sends = [];
+      let i = 0;
+      const tStart = now();
+      await new Promise((resolve) => {
+        const tick = () => {
+          const due = Math.min(total, Math.floor(((now() - tStart) * rate) / 1000));
+          for (; i < due; i++) {
+            const k = i;
+            const payload = { ...makePayload(k), i: k, sentAt: now() };
+            sentAt[k] = payload.sentAt;
+            sends.push(p.send(payload).then((id) => (ids[k] = id)));
+          }
+          if (i < total) setTimeout(tick, 1);
+          else resolve();
+        };
+        tick();
+      });
+      await Promise.all(sends);
+      const res = await child.next('result');
+
+      const toStart = [];
+      const toDone = [];
+      for (let k = 0; k < total; k++) {
+        if (res.starts[k] != null) toStart.push(res.starts[k] - sentAt[k]);
+        const d = res.dones[ids[k]];
+        if (d != null) toDone.push(d - sentAt[k]);
+      }
+      toStart.sort((a, b) => a - b);
+      toDone.sort((a, b) => a - b);
+      for (const q of [50, 95, 99]) {
+        record(`latency.start.p${q}`, s.name, percentile(toStart, q));
+        record(`latency.done.p${q}`, s.name, percentile(toDone, q));
+      }
+      if (toDone.length < total) log(`latency: ${s.name} reported completion of only ${toDone.length}/${total}`);
+      log(`latency rep ${rep + 1} ${s.name} done (run took ${((now() - tStart) / 1000).toFixed(1)} s)`);
+    }
+  }
+  await redis.flush();
+}
+
+async function http({ cfg, redis, systems, record, log }) {
+  const names = new Set(systems.map((s) => s.name));
+  const targets = [...cfg.http.targets.filter((t) => names.has(t)), 'floor'];
+  const servers = {};
+  for (const t of targets) {
+    servers[t] = spawnChild('http-child.js', [t, redis.url]);
+    servers[t].port = (await servers[t].next('listening')).port;
+  }
+  const load = (t, duration) =>
+    autocannon({
+      url: `http://127.0.0.1:${servers[t].port}/register`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(makePayload(1)),
+      connections: cfg.http.connections,
+      duration,
+    });
+  try {
+    for (const t of targets) await load(t, cfg.http.warmupSeconds); // warm-up
+    for (let rep = 0; rep < cfg.reps; rep++) {
+      for (const t of targets) {
+        await redis.flush();
+        const r = await load(t, cfg.http.seconds);
+        const bad = r.errors + r.timeouts + r.non2xx;
+        if (bad) log(`http: ${t} had ${bad} errors/timeouts/non-2xx`);
+        record('http.rps', t, r.requests.average);
+        record('http.p99', t, r.latency.p99);
+        log(`http rep ${rep + 1} ${t} done`);
+      }
+    }
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.exit()));
+  }
+  await redis.flush();
+}
+
+async function memory({ cfg, redis, systems, producers, record, log }) {
+  const [first, second] = cfg.memory.marks;
+  for (const s of systems) {
+    await redis.flush();
+    const child = spawnChild('worker-child.js', [s.name, redis.url]);
+    await child.next('ready');
+    await prefill(producers[s.name], payloadsFor(first), cfg.enqueue.bulkChunk);
+    child.send({ cmd: 'run', n: second, concurrency: cfg.memory.concurrency, marks: [first, second] });
+    await child.next('started');
+    record('memory.first', s.name, (await child.next('mark')).mem.rss / 2 ** 20);
+    for (let i = first; i < second; i += 20_000) {
+      await prefill(producers[s.name], payloadsFor(Math.min(20_000, second - i), i), cfg.enqueue.bulkChunk);
+    }
+    record('memory.second', s.name, (await child.next('mark')).mem.rss / 2 ** 20);
+    await child.next('result');
+    await child.exit();
+    log(`memory ${s.name} done`);
+    await redis.flush();
+  }
+}
+
+module.exports = { enqueue, process: processScenario, latency, http, memory, startWorkers };

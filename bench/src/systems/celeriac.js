@@ -1,0 +1,47 @@
+'use strict';
+// celeriac with its defaults: results stored (celery-task-meta-<id>), STARTED stored, acks late.
+let core;
+try {
+  core = require('@celeriac/core');
+} catch (e) {
+  throw new Error(
+    `cannot load @celeriac/core (${e.message.split('\n')[0]}); build it first (npm run build) ` +
+      'or run with --systems bullmq,beequeue',
+  );
+}
+
+const TASK = 'bench.noop';
+
+module.exports = {
+  name: 'celeriac',
+  label: 'celeriac',
+
+  async producer(url) {
+    const app = core.createApp('bench', { broker: url });
+    const noop = app.task(TASK, async () => null);
+    return {
+      send: async (payload) => (await noop.delay(payload)).id,
+      // No bulk send in the API yet; the enqueue-bulk row is skipped for celeriac.
+      sendBulk: null,
+      close: () => app.close(),
+    };
+  },
+
+  async worker(url, { concurrency, onTask, onDone }) {
+    const app = core.createApp('bench', { broker: url });
+    app.task(TASK, async (payload) => {
+      onTask(payload);
+      return null;
+    });
+    const worker = app.worker({ queues: ['celery'], concurrency });
+    if (onDone) worker.on('completed', (info) => onDone(info.taskId));
+    worker.on('failed', (info) => console.error('[celeriac worker] task failed', info));
+    await worker.start();
+    return {
+      close: async () => {
+        await worker.close();
+        await app.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,52 @@
+'use strict';
+// Small shared helpers: clock, statistics, payloads, argument parsing.
+const { performance } = require('node:perf_hooks');
+
+// Wall-clock milliseconds with sub-ms resolution, comparable across processes on one machine.
+const now = () => performance.timeOrigin + performance.now();
+
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+// Nearest-rank percentile of an already sorted array.
+const percentile = (sorted, p) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null;
+
+const TOKEN_BASE = 'a3f1c9e27b5d4086f2e1b7c3d9a05e4';
+// The same `{email, username, token}` payload shape for every system.
+const makePayload = (i) => ({
+  email: `user${i}@example.com`,
+  username: `user${i}`,
+  token: (TOKEN_BASE + i.toString(16)).slice(-32),
+});
+
+// Run `total` calls of `fn(i)` keeping at most `inFlight` pending.
+async function pool(total, inFlight, fn) {
+  let next = 0;
+  const lane = async () => {
+    while (next < total) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, total) }, lane));
+}
+
+function parseArgs(argv) {
+  const opts = { quick: false, systems: null, scenarios: null, reps: null, out: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
+    if (a === '--quick') opts.quick = true;
+    else if (a.startsWith('--systems')) opts.systems = val().split(',').filter(Boolean);
+    else if (a.startsWith('--scenarios')) opts.scenarios = val().split(',').filter(Boolean);
+    else if (a.startsWith('--reps')) opts.reps = Number(val());
+    else if (a.startsWith('--out')) opts.out = val();
+    else if (a === '--help' || a === '-h') opts.help = true;
+    else throw new Error(`unknown argument ${a} (try --help)`);
+  }
+  return opts;
+}
+
+module.exports = { now, median, percentile, makePayload, pool, parseArgs };
