@@ -2,19 +2,16 @@
 
 const MAX = 1024;
 
+const SPECIAL = /[\\'"\n\r\t]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 function str(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
   // The repr is cut to MAX anyway: reading more of a huge argument only costs time (seconds for 10 MB).
-  for (const ch of s.length > MAX ? s.slice(0, MAX) : s) {
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += `\\${quote}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else out += ch;
-  }
-  return out + quote;
+  const text = s.length > MAX ? s.slice(0, MAX) : s;
+  if (!SPECIAL.test(text)) return `'${text}'`;
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const body = text.replace(quote === "'" ? /[\\'\n\r\t]/g : /[\\"\n\r\t]/g, (ch) => ESCAPES[ch] ?? `\\${ch}`);
+  return quote + body + quote;
 }
 
 function value(v: unknown, budget: { left: number }): string {

@@ -5,6 +5,7 @@ import type { ResultMeta } from '../protocol/result-meta';
 import { redactUrl } from '../config';
 import { celeryKeys } from './keys';
 import type { Connection, ConnectionPool, Subscriber } from './connection';
+import { withScripts } from './scripts';
 
 export class RedisBackend implements ResultBackend {
   readonly url: string;
@@ -12,6 +13,8 @@ export class RedisBackend implements ResultBackend {
   readonly #conn: Connection;
   #sub: Subscriber | null = null;
   #closed = false;
+  #batch: string[] = [];
+  #flush: Promise<void> | null = null;
 
   constructor(
     rawUrl: string,
@@ -20,12 +23,24 @@ export class RedisBackend implements ResultBackend {
     this.#rawUrl = rawUrl;
     this.url = redactUrl(rawUrl);
     this.#conn = pool.command(rawUrl);
+    withScripts(this.#conn.client);
   }
 
-  async store(meta: ResultMeta, expiresMs: number): Promise<void> {
-    const key = celeryKeys.taskMeta(meta.task_id);
-    const value = JSON.stringify(meta);
-    await this.#conn.run('store result', (c) => Promise.all([c.set(key, value, 'PX', expiresMs), c.publish(key, value)]));
+  /**
+   * Stores are gathered for one turn of the event loop and written by one script call (store-0.lua), in order:
+   * far fewer round trips and bytes than SET + PUBLISH each. A failed batch rejects every store in it.
+   */
+  store(meta: ResultMeta, expiresMs: number): Promise<void> {
+    this.#batch.push(celeryKeys.taskMeta(meta.task_id), JSON.stringify(meta), String(expiresMs));
+    if (!this.#flush) this.#flush = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushNow());
+    return this.#flush;
+  }
+
+  async #flushNow(): Promise<void> {
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#flush = null;
+    await this.#conn.run('store results', (c) => withScripts(c).celeriacStore(...batch));
   }
 
   async get(taskId: string): Promise<ResultMeta | null> {

@@ -18,6 +18,7 @@ export class RedisBroker implements Broker {
   readonly #rawUrl: string;
   readonly #conn: Connection;
   readonly #declared = new Set<string>();
+  readonly #outbox = new Map<string, { values: string[]; sent: Promise<void> }>();
   #closed = false;
 
   constructor(
@@ -34,15 +35,34 @@ export class RedisBroker implements Broker {
     return this.#conn;
   }
 
-  async publish(queue: string, priority: number, raw: string): Promise<void> {
+  /**
+   * Messages sent in the same turn of the event loop to the same list go out as one LPUSH with many values
+   * (in order: consumers RPOP, so the first sent is the first served).
+   */
+  publish(queue: string, priority: number, raw: string): Promise<void> {
     const key = celeryKeys.queue(queue, priority);
+    let batch = this.#outbox.get(key);
+    if (!batch) {
+      const values: string[] = [];
+      const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.#outbox.delete(key);
+        return this.#push(queue, key, values);
+      });
+      batch = { values, sent };
+      this.#outbox.set(key, batch);
+    }
+    batch.values.push(raw);
+    return batch.sent;
+  }
+
+  async #push(queue: string, key: string, values: string[]): Promise<void> {
     await this.#conn.run(`LPUSH ${queue}`, (c) => {
       if (!this.#declared.has(queue)) {
         // NOTE: kombu declares the binding before the first publish; a Celery worker needs it to route replies.
         this.#declared.add(queue);
         void c.sadd(celeryKeys.binding(queue), celeryKeys.bindingMember(queue)).catch(() => this.#declared.delete(queue));
       }
-      return c.lpush(key, raw);
+      return c.lpush(key, ...values);
     });
   }
 

@@ -6,6 +6,7 @@ import type Redis from 'ioredis';
 export interface Scripts {
   celeriacFetch(unacked: string, max: number, tagPrefix: string, ...lists: string[]): Promise<string[]>;
   celeriacRequeue(unacked: string, ...tags: string[]): Promise<number>;
+  celeriacStore(...triplets: string[]): Promise<number>;
   celeriacTick(
     workers: string,
     info: string,
@@ -19,7 +20,7 @@ export interface Scripts {
   ): Promise<[number, number, number]>;
 }
 
-const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick' };
+const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore' };
 
 let sources: { name: string; numberOfKeys: number; lua: string }[] | null = null;
 

@@ -9,7 +9,7 @@ import type { TaskDefinition } from '../task';
 import type { Logger } from '../utils/logger';
 import type { TaskEventInfo, WorkerEvents } from './events';
 import { metas } from './meta';
-import { runTask } from './trace';
+import { Cancellation, runTask } from './trace';
 
 /** Abort reason of a cold shutdown: the message goes back to its queue. */
 export class WorkerShutdown extends Error {
@@ -20,7 +20,7 @@ export class WorkerShutdown extends Error {
 }
 
 export class Job {
-  readonly abort = new AbortController();
+  readonly cancellation = new Cancellation();
   constructor(
     readonly delivery: Delivery,
     readonly msg: TaskMessage,
@@ -38,6 +38,8 @@ export interface JobHost {
   durable<T>(what: string, fn: () => Promise<T>): Promise<T | undefined>;
   deadLetter(d: Delivery, reason: string): Promise<void>;
   reportError(err: unknown): void;
+  /** The task function has ended; its concurrency slot is free while the outcome is written. */
+  release(job: Job): void;
   emit<K extends keyof WorkerEvents>(event: K, ...args: WorkerEvents[K]): boolean;
 }
 
@@ -148,10 +150,11 @@ export async function execute(host: JobHost, job: Job): Promise<void> {
     def,
     settings,
     hostname: host.hostname,
-    signal: job.abort.signal,
+    cancellation: job.cancellation,
     updateState: (state, meta) => host.app.backend.store(metas.custom(msg, state, meta), settings.resultExpires),
   });
   const runtime = performance.now() - t0;
+  host.release(job);
   switch (outcome.kind) {
     case 'success':
       return onSuccess(host, job, outcome.value, store, runtime);

@@ -13,13 +13,45 @@ export type Outcome =
   | { kind: 'reject'; reason: string; requeue: boolean }
   | { kind: 'aborted'; reason: unknown };
 
+/**
+ * Stops a running task from outside (time limit, revoke with terminate, cold shutdown). The AbortSignal a
+ * bound task sees is only made when it is asked for: most tasks never need one, and it is costly per task.
+ */
+export class Cancellation {
+  #controller: AbortController | null = null;
+  #listener: ((reason: unknown) => void) | null = null;
+  cancelled = false;
+  reason: unknown = undefined;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.cancelled) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    this.#listener?.(reason);
+  }
+
+  onCancel(listener: (reason: unknown) => void): void {
+    this.#listener = listener;
+    if (this.cancelled) listener(this.reason);
+  }
+}
+
 export interface RunRequest {
   msg: TaskMessage;
   def: TaskDefinition;
   settings: Readonly<Settings>;
   hostname: string;
-  /** Aborted from outside: revoke with terminate, cold shutdown. */
-  signal?: AbortSignal;
+  /** Cancelled from outside: revoke with terminate, cold shutdown. */
+  cancellation?: Cancellation;
   /** Stores a custom state (ctx.updateState). */
   updateState(state: string, meta: unknown): Promise<void>;
 }
@@ -50,7 +82,7 @@ function autoretryDelay(req: RunRequest): number {
   return defaultRetryDelay ?? req.settings.taskDefaultRetryDelay;
 }
 
-function makeContext(req: RunRequest, signal: AbortSignal): TaskContext {
+function makeContext(req: RunRequest, cancellation: Cancellation): TaskContext {
   const { msg } = req;
   return {
     id: msg.id,
@@ -64,7 +96,9 @@ function makeContext(req: RunRequest, signal: AbortSignal): TaskContext {
     queue: msg.queue,
     hostname: req.hostname,
     redelivered: msg.redelivered,
-    signal,
+    get signal() {
+      return cancellation.signal;
+    },
     retry(options = {}) {
       const max = options.maxRetries ?? retryLimit(req);
       if (msg.retries >= max) {
@@ -81,38 +115,27 @@ function makeContext(req: RunRequest, signal: AbortSignal): TaskContext {
 /** Calls the task function with its time limit; never throws. */
 export async function runTask(req: RunRequest): Promise<Outcome> {
   const { msg, def } = req;
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(req.signal?.reason);
-  req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const cancellation = req.cancellation ?? new Cancellation();
   const limit = msg.timeLimit[0] ?? def.options.timeLimit ?? req.settings.taskTimeLimit;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const ctx = makeContext(req, controller.signal);
-    const args: unknown[] = def.bind ? [ctx, ...msg.args] : [...msg.args];
-    const kwargs = msg.kwargs;
-    if (Object.keys(kwargs).length) args.push(kwargs);
+    const args: unknown[] = def.bind ? [makeContext(req, cancellation), ...msg.args] : [...msg.args];
+    if (Object.keys(msg.kwargs).length) args.push(msg.kwargs);
     const running = Promise.resolve().then(() => (def.fn as (...a: unknown[]) => unknown)(...args));
     const stopped = new Promise<never>((_, reject) => {
-      if (limit !== null) {
-        timer = setTimeout(() => {
-          const err = new TimeLimitExceeded(limit);
-          controller.abort(err);
-          reject(err);
-        }, limit);
-      }
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+      if (limit !== null) timer = setTimeout(() => cancellation.cancel(new TimeLimitExceeded(limit)), limit);
+      cancellation.onCancel(reject);
     });
     stopped.catch(() => undefined);
     const value = await Promise.race([running, stopped]);
     return { kind: 'success', value: value === undefined ? null : value };
   } catch (err) {
-    if (controller.signal.aborted && !(controller.signal.reason instanceof TimeLimitExceeded)) {
-      return { kind: 'aborted', reason: controller.signal.reason };
+    if (cancellation.cancelled && !(cancellation.reason instanceof TimeLimitExceeded)) {
+      return { kind: 'aborted', reason: cancellation.reason };
     }
     return classify(req, err);
   } finally {
     clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onOuterAbort);
   }
 }
 

@@ -49,6 +49,8 @@ export class Worker extends TypedEmitter implements JobHost {
 
   readonly #buffer: Job[] = [];
   readonly #running = new Map<string, Job>();
+  /** Jobs whose function has ended and whose state, follow-ups and ack are being written. */
+  #settling = 0;
   readonly #holding = new Map<string, { job: Job; timer: NodeJS.Timeout }>();
   readonly #revoked = new Map<string, number>();
   #state: 'new' | 'running' | 'closing' | 'closed' = 'new';
@@ -140,6 +142,9 @@ export class Worker extends TypedEmitter implements JobHost {
 
   #wantMore(): number {
     const capacity = this.concurrency * this.prefetchMultiplier;
+    // NOTE: jobs being settled (result written, ack pending) have their own bound of one window, so that a
+    // slow round trip to Redis does not starve the next tasks, and a Redis outage cannot pile up unbounded work.
+    if (this.#settling >= capacity) return 0;
     const inHand = this.#running.size + this.#buffer.length;
     const free = capacity - inHand;
     // NOTE: refill in batches (half the window) so each fetch round trip carries many messages.
@@ -215,7 +220,7 @@ export class Worker extends TypedEmitter implements JobHost {
       void execute(this, job)
         .catch((err) => this.reportError(err))
         .finally(() => {
-          this.#running.delete(job.delivery.tag);
+          if (!this.#running.delete(job.delivery.tag)) this.#settling--;
           this.#processed++;
           this.#afterJob();
         });
@@ -227,12 +232,24 @@ export class Worker extends TypedEmitter implements JobHost {
     const wake = this.#slotFreed;
     this.#slotFreed = null;
     wake?.();
-    if (this.#running.size === 0 && this.#buffer.length === 0) for (const r of [...this.#idle]) r();
+    if (this.#isIdle()) for (const r of [...this.#idle]) r();
+  }
+
+  /** The task function has ended: its slot goes to the next task while its result is written. */
+  release(job: Job): void {
+    if (this.#running.delete(job.delivery.tag)) {
+      this.#settling++;
+      this.#pump();
+    }
+  }
+
+  #isIdle(): boolean {
+    return this.#running.size === 0 && this.#buffer.length === 0 && this.#settling === 0;
   }
 
   /** Resolves when nothing is running or waiting in this worker's buffer. */
   onIdle(): Promise<void> {
-    if (this.#running.size === 0 && this.#buffer.length === 0) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.#idle.delete(done);
@@ -277,7 +294,7 @@ export class Worker extends TypedEmitter implements JobHost {
       this.#revoked.set(id, until);
       this.logger.info(`task ${id} flagged as revoked`);
       if (cmd.arguments.terminate === true) {
-        for (const job of this.#running.values()) if (job.msg.id === id) job.abort.abort(new Error('terminated'));
+        for (const job of this.#running.values()) if (job.msg.id === id) job.cancellation.cancel(new Error('terminated'));
       }
     }
   }
@@ -332,7 +349,7 @@ export class Worker extends TypedEmitter implements JobHost {
 
   #abortRunning(): void {
     this.#givingUp = true;
-    for (const job of this.#running.values()) job.abort.abort(new WorkerShutdown());
+    for (const job of this.#running.values()) job.cancellation.cancel(new WorkerShutdown());
   }
 
   async #shutdown(timeout: number): Promise<void> {

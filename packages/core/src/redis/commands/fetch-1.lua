@@ -13,6 +13,23 @@ local max = tonumber(ARGV[1])
 local out = {}
 local fields = {}
 local n = 0
+
+-- Run a second time with the same tag prefix (ioredis resends a command whose reply a lost connection
+-- swallowed): hand back the batch the first run took, instead of taking more under the same tags and
+-- overwriting, and so losing, the first batch.
+if redis.call('HEXISTS', KEYS[1], ARGV[2] .. '1') == 1 then
+  local i = 1
+  while true do
+    local v = redis.call('HGET', KEYS[1], ARGV[2] .. i)
+    if not v then break end
+    local cut = string.find(v, '\n', 1, true)
+    out[#out + 1] = ARGV[2] .. i
+    out[#out + 1] = string.sub(v, 1, cut - 1)
+    out[#out + 1] = string.sub(v, cut + 1)
+    i = i + 1
+  end
+  return out
+end
 for i = 3, #ARGV do
   if n >= max then break end
   local key = ARGV[i]
