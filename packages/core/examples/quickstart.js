@@ -1,0 +1,42 @@
+// The quickstart demo: `npm run demo` from the repository root.
+// Registers a user, sends the activation e-mail in the background and follows the task's progress,
+// on the embedded memory:// broker (nothing to install). Set CELERIAC_BROKER_URL=redis://127.0.0.1:6379/0
+// to run the same on Redis.
+const { randomUUID } = require('node:crypto');
+const { createApp, consoleLogger } = require('@celeriac/core');
+
+const app = createApp('shop', { logger: consoleLogger('info', 'shop') });
+app.configFromEnv('CELERIAC');
+
+const sendActivationMail = app.task(
+  'users.send_register_active_mail',
+  async (ctx, to, username, token) => {
+    await ctx.updateState({ state: 'PROGRESS', meta: { step: 'rendering' } });
+    await new Promise((r) => setTimeout(r, 200));
+    await ctx.updateState({ state: 'PROGRESS', meta: { step: 'sending' } });
+    await new Promise((r) => setTimeout(r, 200));
+    return `activation mail for ${username} sent to ${to} (token ${token.slice(0, 6)}…)`;
+  },
+  { bind: true, maxRetries: 3, queue: 'mail' },
+);
+
+async function main() {
+  const worker = app.worker({ queues: ['mail'], concurrency: 4 });
+  await worker.start();
+
+  // Follow the task from its first state: subscribe under a chosen id, then send (a browser would use SSE).
+  const taskId = randomUUID();
+  const stop = await app.asyncResult(taskId).subscribe((meta) => console.log(`  state ${meta.status}`, meta.status === 'PROGRESS' ? meta.result : ''));
+  const result = await sendActivationMail.applyAsync(['ann@example.com', 'ann', 'tok-1234567890'], { taskId });
+  console.log(`registered ann; task_id ${result.id}`);
+  console.log(`  result: ${await result.get({ timeout: 10_000 })}`);
+  stop();
+
+  await worker.close();
+  await app.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
