@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ConfigurationError, TaskError } from '../../src';
 import { createTestApp, drain } from '../../src/testing';
+import { app as discoverApp } from '../fixtures/discover/registry';
 
 describe('testing helpers', () => {
   test('createTestApp apps are isolated from each other', async () => {
@@ -60,9 +61,9 @@ describe('autodiscoverTasks', () => {
   const base = join(__dirname, '..', 'fixtures', 'discover');
 
   test("imports each folder's tasks module, registering its tasks", async () => {
-    const { app } = await import('../fixtures/discover/registry');
+    const app = discoverApp;
     const loaded = await app.autodiscoverTasks(['users', 'orders', 'empty'], { baseDir: base });
-    expect(loaded.map((f) => f.split('/').slice(-2).join('/'))).toEqual(['users/tasks.ts', 'orders/tasks.ts']);
+    expect(loaded.map((f: string) => f.split('/').slice(-2).join('/'))).toEqual(['users/tasks.ts', 'orders/tasks.ts']);
     expect(app.registry.names()).toEqual(['orders.ship', 'users.welcome']);
     await app.close();
   });
