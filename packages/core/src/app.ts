@@ -23,7 +23,7 @@ import { ConnectionPool } from './redis/connection';
 import { TaskRegistry } from './registry';
 import { AsyncResult } from './result';
 import { assertSerializable } from './serialize';
-import type { ApplyOptions, BoundTaskFn, Task, TaskDefinition, TaskFn, TaskOptions } from './task';
+import type { ApplyOptions, BoundTaskFn, RemoteTask, Task, TaskDefinition, TaskFn, TaskOptions } from './task';
 import { autodiscover } from './utils/autodiscover';
 import { consoleLogger, type Logger } from './utils/logger';
 import { runEager } from './worker/eager';
@@ -141,6 +141,23 @@ export class Celeriac {
       s: (...args: unknown[]) => new Signature(def.name, args),
       si: (...args: unknown[]) => new Signature(def.name, args, {}, {}, true),
     }) as unknown as Task;
+  }
+
+  /**
+   * A typed handle on a task that runs elsewhere, e.g. a Python worker's `proj.add`:
+   * `app.remoteTask<[number, number], number>('proj.add', { queue: 'py' }).delay(2, 3)`.
+   * Nothing is registered: a celeriac worker that receives it dead-letters it as unknown.
+   */
+  remoteTask<A extends unknown[] = unknown[], R = unknown>(name: string, options: Pick<ApplyOptions, 'queue' | 'priority'> = {}): RemoteTask<A, R> {
+    if (typeof name !== 'string' || !name) throw expected('name', 'a non-empty task name', name);
+    validateApplyOptions(options);
+    return {
+      taskName: name,
+      delay: (...args: A) => this.sendTask<R>(name, args, options),
+      applyAsync: (args: A, opts: ApplyOptions = {}) => this.sendTask<R>(name, args, { ...options, ...opts }),
+      s: (...args: Partial<A>) => new Signature(name, args, {}, options),
+      si: (...args: A) => new Signature(name, args, {}, options, true),
+    };
   }
 
   /** Which queue and priority a call goes to: the call's own, then the task's, then `taskRoutes`, then the default. */

@@ -1,6 +1,6 @@
 export { createApp, Celeriac, type AppConfig } from './app';
 export { AsyncResult, errorFromMeta, type GetOptions } from './result';
-export type { Task, TaskOptions, ApplyOptions, TaskContext, TaskFn, BoundTaskFn, ErrorClass, TaskDefinition } from './task';
+export type { Task, RemoteTask, TaskOptions, ApplyOptions, TaskContext, TaskFn, BoundTaskFn, ErrorClass, TaskDefinition } from './task';
 export { Signature, signature, type SignatureOptions } from './canvas';
 export { States, READY_STATES, isReady, type TaskState } from './states';
 export {

@@ -101,6 +101,18 @@ export interface Task<A extends unknown[] = unknown[], R = unknown> {
   si(...args: A): Signature;
 }
 
+/**
+ * A task that runs elsewhere (a Python Celery worker, another service): typed `.delay()` by name, nothing
+ * registered here, so no local worker ever runs it.
+ */
+export interface RemoteTask<A extends unknown[] = unknown[], R = unknown> {
+  readonly taskName: string;
+  delay(...args: A): Promise<AsyncResult<R>>;
+  applyAsync(args: A, options?: ApplyOptions): Promise<AsyncResult<R>>;
+  s(...args: Partial<A>): Signature;
+  si(...args: A): Signature;
+}
+
 /** A registered task, as the worker sees it. */
 export interface TaskDefinition {
   readonly name: string;

@@ -162,7 +162,9 @@ export class RedisConsumer implements BrokerConsumer {
 
   async deadLetter(d: Delivery, reason: string): Promise<void> {
     const entry = JSON.stringify({ reason, queue: d.queue, raw: d.raw, at: Date.now(), worker: this.options.workerId });
-    await this.conn.run('dead-letter', (c) => c.multi().lpush(celeriacKeys.deadLetter, entry).hdel(this.#unacked, d.tag).exec());
+    // NOTE: only while we still hold it: a write resent after a reconnect, or a message another worker's recovery
+    // already gave back (it will dead-letter it itself), must not leave a second dead letter.
+    await this.conn.run('dead-letter', (c) => withScripts(c).celeriacDeadLetter(this.#unacked, celeriacKeys.deadLetter, d.tag, entry));
   }
 
   async defer(d: Delivery, eta: number): Promise<void> {
@@ -177,6 +179,7 @@ export class RedisConsumer implements BrokerConsumer {
         celeriacKeys.workers,
         celeriacKeys.workerInfo(this.options.workerId),
         celeriacKeys.delayed,
+        celeriacKeys.workersSince,
         workerId,
         info,
         this.options.heartbeatTimeout,
@@ -206,7 +209,10 @@ export class RedisConsumer implements BrokerConsumer {
     await this.conn
       .run('deregister', async (c) => {
         if ((await c.hlen(this.#unacked)) > 0) return; // NOTE: still held: leave them for recovery by others.
-        await c.multi().zrem(celeriacKeys.workers, this.options.workerId).del(celeriacKeys.workerInfo(this.options.workerId)).exec();
+        await c.multi().zrem(celeriacKeys.workers, this.options.workerId)
+          .hdel(celeriacKeys.workersSince, this.options.workerId)
+          .del(celeriacKeys.workerInfo(this.options.workerId))
+          .exec();
       })
       .catch(() => undefined);
   }

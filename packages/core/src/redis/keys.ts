@@ -33,6 +33,8 @@ export const celeryKeys = {
 export const celeriacKeys = {
   /** zset: worker id → last heartbeat (Redis time, ms). */
   workers: 'celeriac.workers',
+  /** hash: worker id → start of its current gap-free run of heartbeats (ms). */
+  workersSince: 'celeriac.workers.since',
   /** string: a worker's info JSON, expiring with its heartbeat. */
   workerInfoPrefix: 'celeriac.worker.',
   workerInfo(id: string): string {

@@ -7,10 +7,12 @@ export interface Scripts {
   celeriacFetch(unacked: string, max: number, tagPrefix: string, ...lists: string[]): Promise<string[]>;
   celeriacRequeue(unacked: string, ...tags: string[]): Promise<number>;
   celeriacStore(...triplets: string[]): Promise<number>;
+  celeriacDeadLetter(unacked: string, deadLetter: string, tag: string, entry: string): Promise<number>;
   celeriacTick(
     workers: string,
     info: string,
     delayed: string,
+    since: string,
     workerId: string,
     infoJson: string,
     timeout: number,
@@ -20,7 +22,7 @@ export interface Scripts {
   ): Promise<[number, number, number]>;
 }
 
-const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore' };
+const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'dead-letter': 'celeriacDeadLetter' };
 
 let sources: { name: string; numberOfKeys: number; lua: string }[] | null = null;
 

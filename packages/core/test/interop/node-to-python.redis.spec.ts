@@ -47,6 +47,16 @@ describe('Node → Python worker', () => {
     expect(meta).toMatchObject({ status: 'SUCCESS', result: 5, task_id: res.id, traceback: null, children: [] });
   });
 
+  it('app.remoteTask gives a typed .delay() for a Python task without registering anything in Node', async () => {
+    const add = app.remoteTask<[number, number], number>('proj.add', { queue: 'py' });
+    expect(app.registry.has('proj.add')).toBe(false);
+    const res = await add.delay(40, 2);
+    const sum: number = await res.get({ timeout: 10_000 });
+    expect(sum).toBe(42);
+    const later = await add.applyAsync([1, 2], { countdown: 300 });
+    await expect(later.get({ timeout: 10_000 })).resolves.toBe(3);
+  });
+
   it('.delay() of a task whose worker is Python (a Node-side declaration routed to the Python queue)', async () => {
     // Declares the Python task for typed calls; its body never runs in Node because no celeriac worker consumes 'py'.
     const add = app.task(

@@ -1,0 +1,106 @@
+// SIGTERM to worker processes under continuous load: the warm one finishes its in-flight tasks, gives back
+// what it prefetched and exits within its grace period, running nothing twice; a second signal to another
+// makes it cold (in-flight tasks go back). Every task completes on the remaining workers.
+import type Redis from 'ioredis';
+import { createApp, type Celeriac } from '@celeriac/core';
+import { startRedis, type RedisServer } from '../support/redis-server';
+import { Completion, WorkerProcesses, duplicates, inRedis, report, sendWork, sleep, waitFor, waitForWorker } from '../faults/chaos-support';
+
+const QUEUE = 'chaos.shutdown';
+const CONCURRENCY = 5;
+const GRACE = 10_000;
+
+describe('chaos: SIGTERM during load', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let app: Celeriac;
+  const workers = new WorkerProcesses();
+
+  beforeAll(async () => {
+    server = await startRedis({ own: true });
+    redis = server.client();
+    app = createApp('chaos-shutdown', { broker: server.url() });
+  });
+
+  afterAll(async () => {
+    await workers.killAll();
+    await app?.close();
+    await server?.stop();
+  });
+
+  it('warm then cold shutdowns lose nothing; warm runs nothing twice; exits within the grace period', async () => {
+    const settings = { WORKER_SHUTDOWN_TIMEOUT: String(GRACE), WORKER_PREFETCH_MULTIPLIER: '4' };
+    const spawn = () => workers.spawn({ url: server.url(), queue: QUEUE, concurrency: CONCURRENCY, settings });
+    const procs = [spawn(), spawn(), spawn()];
+    const ids = await Promise.all(procs.map((w) => waitForWorker(redis, w)));
+
+    // Continuous load: 200–400 ms tasks, 8 every 200 ms (about 12 of the 15 slots busy).
+    const sent: string[] = [];
+    let stop = false;
+    const producer = (async () => {
+      while (!stop) {
+        sent.push(...(await sendWork(app, QUEUE, 8, () => 200 + Math.floor(Math.random() * 200))));
+        await sleep(200);
+      }
+    })();
+    await sleep(2_000);
+
+    // Warm: one SIGTERM.
+    const heldAtWarm = await redis.hlen(`celeriac.unacked.${ids[0]}`);
+    const t0 = Date.now();
+    procs[0]!.proc.kill('SIGTERM');
+    const warm = await procs[0]!.exited;
+    const warmExitMs = warm.at - t0;
+    const warmHeldAfter = await redis.hlen(`celeriac.unacked.${ids[0]}`);
+    const warmRegistered = await redis.zscore('celeriac.workers', ids[0]!);
+    const sentAtWarm = sent.length;
+    const dupAfterWarm = await duplicates(redis, sent.slice(0, sentAtWarm));
+
+    await sleep(1_000);
+    // Cold: SIGTERM twice.
+    const heldAtCold = await redis.hlen(`celeriac.unacked.${ids[1]}`);
+    const t1 = Date.now();
+    procs[1]!.proc.kill('SIGTERM');
+    await sleep(100);
+    procs[1]!.proc.kill('SIGTERM');
+    const cold = await procs[1]!.exited;
+    const coldExitMs = cold.at - t1;
+    const coldHeldAfter = await redis.hlen(`celeriac.unacked.${ids[1]}`);
+
+    // A replacement joins; load stops; everything drains.
+    const replacement = spawn();
+    await waitForWorker(redis, replacement);
+    await sleep(1_000);
+    stop = true;
+    await producer;
+    const done = new Completion(redis, sent);
+    const drainMs = await done.waitAll(60_000);
+    const dup = await duplicates(redis, sent);
+    report('chaos/sigterm', {
+      sent: sent.length,
+      completed: sent.length - done.open.size,
+      heldAtWarmSigterm: heldAtWarm,
+      warmExitMs,
+      heldAtColdSigterm: heldAtCold,
+      coldExitMs,
+      duplicatedTasks: dup.tasks,
+      drainMs,
+    });
+
+    expect(warm.code).toBe(0);
+    expect(warmExitMs).toBeLessThan(GRACE);
+    expect(warmHeldAfter).toBe(0);
+    expect(warmRegistered).toBeNull();
+    expect(heldAtWarm).toBeGreaterThan(0);
+    expect(cold.code).toBe(0);
+    expect(coldExitMs).toBeLessThan(1_500);
+    expect(coldHeldAfter).toBe(0);
+    expect(done.open.size).toBe(0);
+    expect(dup.neverRan).toBe(0);
+    // Warm ran nothing twice; cold gave back at most its in-flight tasks, which run again.
+    expect(dupAfterWarm.tasks).toBe(0);
+    expect(dup.extraRuns).toBeLessThanOrEqual(CONCURRENCY);
+    expect(procs[2]!.alive()).toBe(true);
+    await waitFor('nothing queued or held', async () => JSON.stringify(await inRedis(redis, QUEUE)) === '{"queued":0,"held":0}', 5_000);
+  }, 90_000);
+});
