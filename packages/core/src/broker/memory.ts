@@ -9,9 +9,45 @@ interface Held {
   raw: string;
 }
 
+/** A FIFO with cheap removal at the front (Array#shift is linear on long queues). */
+class Deque {
+  #items: string[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(v: string): void {
+    this.#items.push(v);
+  }
+
+  unshift(v: string): void {
+    if (this.#head > 0) this.#items[--this.#head] = v;
+    else this.#items.unshift(v);
+  }
+
+  shift(): string | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const v = this.#items[this.#head++];
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return v;
+  }
+
+  clear(): number {
+    const n = this.length;
+    this.#items = [];
+    this.#head = 0;
+    return n;
+  }
+}
+
 class MemoryState {
   refs = 0;
-  readonly lists = new Map<string, string[]>();
+  readonly lists = new Map<string, Deque>();
   readonly processing = new Map<string, Map<string, Held>>();
   readonly delayed: { eta: number; held: Held }[] = [];
   readonly revoked = new Map<string, number>();
@@ -20,9 +56,9 @@ class MemoryState {
   readonly waiters = new Set<() => void>();
   readonly control = new Set<(cmd: ControlCommand) => void>();
 
-  list(key: string): string[] {
+  list(key: string): Deque {
     let l = this.lists.get(key);
-    if (!l) this.lists.set(key, (l = []));
+    if (!l) this.lists.set(key, (l = new Deque()));
     return l;
   }
 
@@ -93,7 +129,7 @@ export class MemoryBroker implements Broker {
     let n = 0;
     for (const step of PRIORITY_STEPS) {
       const l = this.#state.lists.get(keyFor(queue, step));
-      if (l) n += l.splice(0).length;
+      if (l) n += l.clear();
     }
     return n;
   }

@@ -7,8 +7,16 @@ export function toCeleryIso(ms: number): string {
 }
 
 /** `2026-11-21T19:10:09.814000`: naive UTC, as Celery stores `date_done`. */
+let lastMs = NaN;
+let lastNaive = '';
+
 export function toNaiveUtcIso(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 23)}000`;
+  // NOTE: called for every result stored; many land in the same millisecond.
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastNaive = `${new Date(ms).toISOString().slice(0, 23)}000`;
+  }
+  return lastNaive;
 }
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i; // "+02" alone too, as Celery's parse_iso8601

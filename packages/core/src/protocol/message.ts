@@ -156,15 +156,15 @@ export function decodeMessage(raw: string, queue: string): TaskMessage {
   if (typeof env.body !== 'string') throw new MalformedMessage('body is not a string');
   const encoding = props.body_encoding ?? 'base64';
   let bodyText: string;
-  // Buffer.from(…, 'base64') silently skips what is not base64: check first, for a reason that says so.
-  if (encoding === 'base64' && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(env.body)) throw new MalformedMessage('body is not valid base64');
   if (encoding === 'base64') bodyText = Buffer.from(env.body, 'base64').toString('utf8');
   else throw new MalformedMessage(`body_encoding ${JSON.stringify(encoding)} is not supported`);
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
   } catch {
-    throw new MalformedMessage('body is not JSON');
+    // NOTE: Buffer.from(…, 'base64') silently skips what is not base64; only a failed body says which it was.
+    const base64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(env.body);
+    throw new MalformedMessage(base64 ? 'body is not JSON' : 'body is not valid base64');
   }
   if (!Array.isArray(body) || !Array.isArray(body[0]) || (body[1] !== undefined && !isObj(body[1]))) {
     throw new MalformedMessage('body is not [args, kwargs, embed]');

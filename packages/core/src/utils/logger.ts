@@ -4,6 +4,8 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** Optional: lets hot paths skip building messages nobody will see. */
+  isLevelEnabled?(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -20,5 +22,11 @@ export function consoleLogger(level: LogLevel = 'warn', prefix = 'celeriac'): Lo
   const out = (lvl: Exclude<LogLevel, 'silent'>, stream: 'log' | 'error') => (message: string) => {
     if (ORDER[lvl] >= at) console[stream](`[${new Date().toISOString()}] ${lvl.toUpperCase()} ${prefix}: ${message}`);
   };
-  return { debug: out('debug', 'log'), info: out('info', 'log'), warn: out('warn', 'error'), error: out('error', 'error') };
+  return {
+    debug: out('debug', 'log'),
+    info: out('info', 'log'),
+    warn: out('warn', 'error'),
+    error: out('error', 'error'),
+    isLevelEnabled: (lvl) => ORDER[lvl] >= at,
+  };
 }

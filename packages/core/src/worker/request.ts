@@ -34,6 +34,9 @@ export interface JobHost {
   readonly hostname: string;
   readonly consumer: BrokerConsumer;
   readonly logger: Logger;
+  /** Whether per-task info lines are wanted (they cost a string per task). */
+  readonly logsTasks: boolean;
+  listenerCount(event: keyof WorkerEvents): number;
   isRevoked(id: string): boolean;
   durable<T>(what: string, fn: () => Promise<T>): Promise<T | undefined>;
   deadLetter(d: Delivery, reason: string): Promise<void>;
@@ -83,8 +86,8 @@ async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean
   if (store) await storeMeta(host, metas.success(msg, value, next.map((m) => [[m.id, null], null])));
   for (const m of next) await send(host, m);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
-  host.logger.info(`Task ${msg.task}[${msg.id}] succeeded in ${(runtime / 1000).toFixed(3)}s`);
-  host.emit('completed', { ...eventInfo(msg), result: value, runtime });
+  if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] succeeded in ${(runtime / 1000).toFixed(3)}s`);
+  if (host.listenerCount('completed')) host.emit('completed', { ...eventInfo(msg), result: value, runtime });
 }
 
 async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean, runtime: number): Promise<void> {
@@ -121,7 +124,7 @@ async function onRetry(host: JobHost, job: Job, countdown: number, exc: unknown,
   };
   await send(host, again);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
-  host.logger.info(`Task ${msg.task}[${msg.id}] retry: Retry in ${countdown}ms`);
+  if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] retry: Retry in ${countdown}ms`);
   host.emit('retried', { ...eventInfo(msg), countdown, error: exc });
 }
 
@@ -143,7 +146,7 @@ export async function execute(host: JobHost, job: Job): Promise<void> {
     // NOTE: best effort and not awaited: the same connection keeps it ahead of the final state.
     host.app.backend.store(metas.started(msg, host.hostname), settings.resultExpires).catch((e) => host.reportError(e));
   }
-  host.emit('started', eventInfo(msg));
+  if (host.listenerCount('started')) host.emit('started', eventInfo(msg));
   const t0 = performance.now();
   const outcome = await runTask({
     msg,

@@ -112,31 +112,41 @@ function makeContext(req: RunRequest, cancellation: Cancellation): TaskContext {
   };
 }
 
-/** Calls the task function with its time limit; never throws. */
-export async function runTask(req: RunRequest): Promise<Outcome> {
+/** Calls the task function with its time limit; never rejects. */
+export function runTask(req: RunRequest): Promise<Outcome> {
   const { msg, def } = req;
   const cancellation = req.cancellation ?? new Cancellation();
   const limit = msg.timeLimit[0] ?? def.options.timeLimit ?? req.settings.taskTimeLimit;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const args: unknown[] = def.bind ? [makeContext(req, cancellation), ...msg.args] : [...msg.args];
-    if (Object.keys(msg.kwargs).length) args.push(msg.kwargs);
-    const running = Promise.resolve().then(() => (def.fn as (...a: unknown[]) => unknown)(...args));
-    const stopped = new Promise<never>((_, reject) => {
-      if (limit !== null) timer = setTimeout(() => cancellation.cancel(new TimeLimitExceeded(limit)), limit);
-      cancellation.onCancel(reject);
-    });
-    stopped.catch(() => undefined);
-    const value = await Promise.race([running, stopped]);
-    return { kind: 'success', value: value === undefined ? null : value };
-  } catch (err) {
-    if (cancellation.cancelled && !(cancellation.reason instanceof TimeLimitExceeded)) {
-      return { kind: 'aborted', reason: cancellation.reason };
+  // NOTE: one promise per task, settled by whichever comes first: the function, its time limit, or a cancel.
+  return new Promise<Outcome>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve(outcome);
+    };
+    const failed = (err: unknown) => {
+      if (cancellation.cancelled && !(cancellation.reason instanceof TimeLimitExceeded)) {
+        finish({ kind: 'aborted', reason: cancellation.reason });
+      } else finish(classify(req, err));
+    };
+    cancellation.onCancel(failed);
+    if (limit !== null) timer = setTimeout(() => cancellation.cancel(new TimeLimitExceeded(limit)), limit);
+    try {
+      const args: unknown[] = def.bind ? [makeContext(req, cancellation), ...msg.args] : [...msg.args];
+      if (Object.keys(msg.kwargs).length) args.push(msg.kwargs);
+      const value = (def.fn as (...a: unknown[]) => unknown)(...args);
+      if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
+        (value as PromiseLike<unknown>).then((v) => finish({ kind: 'success', value: v === undefined ? null : v }), failed);
+      } else {
+        finish({ kind: 'success', value: value === undefined ? null : value });
+      }
+    } catch (err) {
+      failed(err);
     }
-    return classify(req, err);
-  } finally {
-    clearTimeout(timer);
-  }
+  });
 }
 
 function classify(req: RunRequest, err: unknown): Outcome {

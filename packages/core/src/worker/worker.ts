@@ -45,6 +45,7 @@ export class Worker extends TypedEmitter implements JobHost {
   readonly heartbeatInterval: number;
   readonly heartbeatTimeout: number;
   readonly logger: Logger;
+  readonly logsTasks: boolean;
   readonly consumer: BrokerConsumer;
 
   readonly #buffer: Job[] = [];
@@ -64,6 +65,7 @@ export class Worker extends TypedEmitter implements JobHost {
   #closing: Promise<void> | null = null;
   #givingUp = false;
   #idle = new Set<() => void>();
+  readonly #pendingWrites = new Set<Promise<unknown>>();
   readonly startedAt = Date.now();
 
   constructor(
@@ -87,6 +89,7 @@ export class Worker extends TypedEmitter implements JobHost {
     this.hostname = options.hostname ?? `celeriac@${osHostname()}`;
     this.id = `${this.hostname}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.logger = options.logger ?? app.logger;
+    this.logsTasks = this.logger.isLevelEnabled?.('info') ?? true;
     this.consumer = app.broker.consumer({ queues: this.queues, workerId: this.id, heartbeatTimeout: this.heartbeatTimeout });
   }
 
@@ -142,14 +145,16 @@ export class Worker extends TypedEmitter implements JobHost {
 
   #wantMore(): number {
     const capacity = this.concurrency * this.prefetchMultiplier;
-    // NOTE: jobs being settled (result written, ack pending) have their own bound of one window, so that a
-    // slow round trip to Redis does not starve the next tasks, and a Redis outage cannot pile up unbounded work.
-    if (this.#settling >= capacity) return 0;
+    // NOTE: jobs being settled (result written, ack pending) have a bound of their own, two windows, so that the
+    // round trips that settle one batch overlap with fetching and running the next, and a Redis outage cannot
+    // pile up unbounded work.
+    if (this.#settling >= 2 * capacity) return 0;
     const inHand = this.#running.size + this.#buffer.length;
     const free = capacity - inHand;
-    // NOTE: refill in batches (half the window) so each fetch round trip carries many messages.
+    // NOTE: fetch half a window at a time, as soon as half is free: each round trip carries many messages,
+    // and the next batch arrives while the current one still runs.
     const batch = Math.max(1, Math.floor(capacity / 2));
-    return inHand === 0 || free >= batch ? free : 0;
+    return inHand === 0 || free >= batch ? Math.min(free, batch) : 0;
   }
 
   async #fetchLoop(): Promise<void> {
@@ -163,7 +168,8 @@ export class Worker extends TypedEmitter implements JobHost {
       try {
         const deliveries = await this.consumer.fetch(want);
         backoff = 0;
-        for (const d of deliveries) await this.#admit(d);
+        // NOTE: admitting is synchronous, so the next fetch is on its way while this batch runs.
+        for (const d of deliveries) this.#admit(d);
       } catch (err) {
         this.reportError(err);
         backoff = Math.min(1_000, backoff ? backoff * 2 : 100);
@@ -172,27 +178,33 @@ export class Worker extends TypedEmitter implements JobHost {
     }
   }
 
-  async #admit(d: Delivery): Promise<void> {
+  /** Broker writes made on the side (dead letters, deferrals); close() waits for them. */
+  #background(p: Promise<unknown>): void {
+    this.#pendingWrites.add(p);
+    void p.catch((err) => this.reportError(err)).finally(() => this.#pendingWrites.delete(p));
+  }
+
+  #admit(d: Delivery): void {
     if (this.#state !== 'running') {
-      await this.durable('give back', () => this.consumer.requeue([d]));
+      this.#background(this.durable('give back', () => this.consumer.requeue([d])));
       return;
     }
     let job: Job;
     try {
       const msg = decodeMessage(d.raw, d.queue);
       const def = this.app.registry.get(msg.task);
-      if (!def) return this.deadLetter(d, `unknown task "${msg.task}": not registered on worker ${this.hostname}`);
+      if (!def) return this.#background(this.deadLetter(d, `unknown task "${msg.task}": not registered on worker ${this.hostname}`));
       job = new Job(d, msg, def);
     } catch (err) {
-      if (err instanceof MalformedMessage) return this.deadLetter(d, `malformed message: ${err.reason}`);
+      if (err instanceof MalformedMessage) return this.#background(this.deadLetter(d, `malformed message: ${err.reason}`));
       throw err;
     }
     const { msg } = job;
     if (msg.eta !== null && msg.eta > Date.now() && !this.isRevoked(msg.id)) {
       const wait = msg.eta - Date.now();
       if (wait > HOLD_IN_MEMORY_MS) {
-        await this.durable('defer', () => this.consumer.defer(d, msg.eta!));
-        this.schedulePromote(msg.eta);
+        const eta = msg.eta;
+        this.#background(this.durable('defer', () => this.consumer.defer(d, eta)).then(() => this.schedulePromote(eta)));
         return;
       }
       const timer = setTimeout(() => {
@@ -229,9 +241,7 @@ export class Worker extends TypedEmitter implements JobHost {
 
   #afterJob(): void {
     this.#pump();
-    const wake = this.#slotFreed;
-    this.#slotFreed = null;
-    wake?.();
+    this.#wakeFetcher();
     if (this.#isIdle()) for (const r of [...this.#idle]) r();
   }
 
@@ -240,7 +250,14 @@ export class Worker extends TypedEmitter implements JobHost {
     if (this.#running.delete(job.delivery.tag)) {
       this.#settling++;
       this.#pump();
+      this.#wakeFetcher();
     }
+  }
+
+  #wakeFetcher(): void {
+    const wake = this.#slotFreed;
+    this.#slotFreed = null;
+    wake?.();
   }
 
   #isIdle(): boolean {
@@ -368,6 +385,7 @@ export class Worker extends TypedEmitter implements JobHost {
     const grace = setTimeout(() => this.#abortRunning(), timeout);
     if (back.length) await this.durable('give back', () => this.consumer.requeue(back));
     await this.onIdle();
+    await Promise.all([...this.#pendingWrites]);
     clearTimeout(grace);
     await this.#unsubscribeControl?.().catch(() => undefined);
     await this.consumer.stop();
