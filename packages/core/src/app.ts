@@ -212,7 +212,9 @@ export class Celeriac {
   /** Sends a message built by buildMessage; refuses one over `taskMessageMaxSize`. */
   async publish(msg: TaskMessage): Promise<void> {
     const raw = encodeMessage(msg);
-    const bytes = Buffer.byteLength(raw); // bytes, not UTF-16 characters: argsrepr may hold non-ASCII text
+    // NOTE: bytes, not UTF-16 characters (argsrepr may hold non-ASCII text); a character is at most 3 bytes,
+    // so short messages skip the count.
+    const bytes = raw.length * 3 <= this.#settings.taskMessageMaxSize ? raw.length : Buffer.byteLength(raw);
     if (bytes > this.#settings.taskMessageMaxSize) {
       throw new SerializationError(
         `Cannot send task "${msg.task}": the message is ${bytes} bytes, over taskMessageMaxSize (${this.#settings.taskMessageMaxSize} bytes). Nothing was sent; pass a reference (a URL, a row id) instead of the data.`,

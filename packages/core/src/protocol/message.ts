@@ -81,7 +81,17 @@ export function completeMessage(m: NewTaskMessage): TaskMessage {
 }
 
 const sec = (ms: number | null) => (ms === null ? 'null' : String(ms / 1000));
+const quoted = new Map<string, string>();
+/** JSON of a string; the few that repeat on every message (task names, queues, origin) are remembered. */
 const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+const strCached = (v: string): string => {
+  let q = quoted.get(v);
+  if (q === undefined) {
+    q = JSON.stringify(v);
+    if (quoted.size < 10_000) quoted.set(v, q);
+  }
+  return q;
+};
 const NO_EMBED = '{"callbacks": null, "errbacks": null, "chain": null, "chord": null}';
 
 /**
@@ -96,16 +106,22 @@ export function encodeMessage(m: TaskMessage): string {
       : JSON.stringify({ callbacks: m.callbacks, errbacks: m.errbacks, chain: m.chain, chord: m.chord });
   const body = Buffer.from(`[${JSON.stringify(m.args)}, ${JSON.stringify(m.kwargs)}, ${embed}]`).toString('base64');
   const expiration = m.expires === null ? '' : `"expiration": "${Math.max(0, m.expires - Date.now())}", `;
+  const id = str(m.id);
+  const lang = strCached(m.lang);
+  const task = strCached(m.task);
+  const origin = strCached(m.origin);
+  const queue = strCached(m.queue);
+  const replyTo = strCached(m.replyTo);
   return (
     `{"body": "${body}", "content-encoding": "utf-8", "content-type": "application/json", ` +
-    `"headers": {"lang": ${str(m.lang)}, "task": ${str(m.task)}, "id": ${str(m.id)}, "shadow": null, ` +
+    `"headers": {"lang": ${lang}, "task": ${task}, "id": ${id}, "shadow": null, ` +
     `"eta": ${m.eta === null ? 'null' : `"${toCeleryIso(m.eta)}"`}, "expires": ${m.expires === null ? 'null' : `"${toCeleryIso(m.expires)}"`}, ` +
     `"group": ${str(m.group)}, "group_index": ${m.groupIndex === null ? 'null' : m.groupIndex}, "retries": ${m.retries}, ` +
-    `"timelimit": [${sec(m.timeLimit[0])}, ${sec(m.timeLimit[1])}], "root_id": ${str(m.rootId)}, "parent_id": ${str(m.parentId)}, ` +
-    `"argsrepr": ${str(argsRepr(m.args))}, "kwargsrepr": ${str(kwargsRepr(m.kwargs))}, "origin": ${str(m.origin)}, ` +
+    `"timelimit": [${sec(m.timeLimit[0])}, ${sec(m.timeLimit[1])}], "root_id": ${m.rootId === m.id ? id : str(m.rootId)}, "parent_id": ${str(m.parentId)}, ` +
+    `"argsrepr": ${str(argsRepr(m.args))}, "kwargsrepr": ${str(kwargsRepr(m.kwargs))}, "origin": ${origin}, ` +
     `"ignore_result": ${m.ignoreResult}${m.redelivered ? ', "redelivered": true' : ''}}, ` +
-    `"properties": {"correlation_id": ${str(m.id)}, "reply_to": ${str(m.replyTo)}, "delivery_mode": 2, ${expiration}` +
-    `"delivery_info": {"exchange": "", "routing_key": ${str(m.queue)}}, "priority": ${m.priority}, ` +
+    `"properties": {"correlation_id": ${id}, "reply_to": ${replyTo}, "delivery_mode": 2, ${expiration}` +
+    `"delivery_info": {"exchange": "", "routing_key": ${queue}}, "priority": ${m.priority}, ` +
     `"body_encoding": "base64", "delivery_tag": ${str(m.deliveryTag)}}}`
   );
 }

@@ -36,15 +36,15 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Messages sent in the same turn of the event loop to the same list go out as one LPUSH with many values
-   * (in order: consumers RPOP, so the first sent is the first served).
+   * Messages sent in the same tick to the same list go out as one LPUSH with many values (in order: consumers
+   * RPOP, so the first sent is the first served). A tick, not a turn of the event loop: a lone send waits for nothing.
    */
   publish(queue: string, priority: number, raw: string): Promise<void> {
     const key = celeryKeys.queue(queue, priority);
     let batch = this.#outbox.get(key);
     if (!batch) {
       const values: string[] = [];
-      const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const sent = new Promise<void>((resolve) => process.nextTick(resolve)).then(() => {
         this.#outbox.delete(key);
         return this.#push(queue, key, values);
       });

@@ -22,6 +22,12 @@ function optionsFor(url: string, extra: RedisOptions): { url: string; options: R
   return { url, options };
 }
 
+interface Pending {
+  at: number;
+  what: string;
+  reject: (err: Error) => void;
+}
+
 /** An ioredis client that remembers its last error and can wait for readiness with a bound. */
 export class Connection {
   readonly client: Redis;
@@ -29,6 +35,8 @@ export class Connection {
   #lastError: Error | null = null;
   #connecting: Promise<void> | null = null;
   #waiting: Promise<void> | null = null;
+  readonly #pending = new Set<Pending>();
+  #watchdog: NodeJS.Timeout | null = null;
 
   constructor(url: string, readonly timeout: number, extra: RedisOptions = {}) {
     const { options } = optionsFor(url, extra);
@@ -74,26 +82,49 @@ export class Connection {
   }
 
   /** Runs `fn` once the client is ready, failing with a clear error if Redis stays away for `timeout` ms. */
-  async run<T>(what: string, fn: (c: Redis) => Promise<T>): Promise<T> {
-    await this.ready();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new BrokerError(`Redis at ${this.safeUrl} did not answer ${what} within ${this.timeout} ms`)),
-        this.timeout,
+  run<T>(what: string, fn: (c: Redis) => Promise<T>): Promise<T> {
+    if (this.client.status !== 'ready') return this.ready().then(() => this.run(what, fn));
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = { at: Date.now(), what, reject };
+      this.#pending.add(pending);
+      this.#watch();
+      fn(this.client).then(
+        (value) => {
+          this.#pending.delete(pending);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.#pending.delete(pending);
+          reject(err instanceof BrokerError ? err : new BrokerError(`Redis at ${this.safeUrl} failed ${what}: ${(err as Error).message}`, { cause: err }));
+        },
       );
     });
-    try {
-      return await Promise.race([fn(this.client), timeout]);
-    } catch (err) {
-      if (err instanceof BrokerError) throw err;
-      throw new BrokerError(`Redis at ${this.safeUrl} failed ${what}: ${(err as Error).message}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
+  }
+
+  /**
+   * NOTE: one watchdog per connection instead of a timer per command (the hot path sends thousands a second):
+   * it fails commands that have waited longer than `timeout`, e.g. while Redis is stalled or reconnecting.
+   */
+  #watch(): void {
+    if (this.#watchdog) return;
+    this.#watchdog = setInterval(() => {
+      const limit = Date.now() - this.timeout;
+      for (const p of this.#pending) {
+        if (p.at > limit) break;
+        this.#pending.delete(p);
+        p.reject(new BrokerError(`Redis at ${this.safeUrl} did not answer ${p.what} within ${this.timeout} ms`));
+      }
+      if (this.#pending.size === 0 && this.#watchdog) {
+        clearInterval(this.#watchdog);
+        this.#watchdog = null;
+      }
+    }, Math.max(10, Math.min(250, Math.floor(this.timeout / 4))));
+    this.#watchdog.unref();
   }
 
   async close(): Promise<void> {
+    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#watchdog = null;
     if (this.client.status === 'end') return;
     if (this.client.status === 'ready') {
       await this.client.quit().catch(() => this.client.disconnect());
