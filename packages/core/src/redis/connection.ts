@@ -189,7 +189,7 @@ export class ConnectionPool {
 
   command(url: string): Connection {
     let e = this.#commands.get(url);
-    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableAutoPipelining: true, enableOfflineQueue: false }), refs: 0 }));
+    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }), refs: 0 }));
     e.refs++;
     return e.conn;
   }

@@ -1,6 +1,6 @@
 // A worker's side of the Redis broker. Messages move from the queue lists into the worker's own
 // unacked hash in one Lua step (fetch-1.lua), so a SIGKILL at any moment loses nothing: the other
-// workers give back the hash of a worker whose heartbeat stopped (tick-3.lua).
+// workers give back the hash of a worker whose heartbeat stopped (tick-4.lua).
 // Waiting for work does not poll: one blocking "peek" per list (BLMOVE key key RIGHT RIGHT, which
 // leaves the list as it was) wakes the worker when a message arrives, from Node or from Python.
 import type { BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo } from '../broker/broker';
@@ -23,6 +23,7 @@ export class RedisConsumer implements BrokerConsumer {
   #rotation = 0;
   #stopped = false;
   #wake: (() => void) | null = null;
+  #settle: ((woken: boolean) => void) | null = null;
   // NOTE: a wake() that arrives while no wait is pending (mid-fetch) must still end the next wait.
   #wakePending = false;
   #acks: string[] = [];
@@ -101,7 +102,6 @@ export class RedisConsumer implements BrokerConsumer {
 
   /** Resolves true when woken by wake(), false when a list may have something. */
   #waitForAny(): Promise<boolean> {
-    const waits: Promise<boolean>[] = [];
     for (const key of this.#lists()) {
       let p = this.#peekers.get(key);
       if (!p) {
@@ -120,17 +120,19 @@ export class RedisConsumer implements BrokerConsumer {
           )
           .finally(() => {
             peeker.pending = null;
+            this.#settle?.(false);
           });
       }
-      waits.push(p.pending!.then(() => false));
     }
-    waits.push(
-      new Promise<boolean>((resolve) => {
-        this.#wake = () => resolve(true);
-      }),
-    );
-    return Promise.race(waits).finally(() => {
-      this.#wake = null;
+    // NOTE: peeks outlive a wait (a peek on an idle list lasts up to PEEK_TIMEOUT_S); each reports to whichever
+    // wait is current, so waits do not pile handlers onto them.
+    return new Promise<boolean>((resolve) => {
+      this.#settle = (woken) => {
+        this.#settle = null;
+        this.#wake = null;
+        resolve(woken);
+      };
+      this.#wake = () => this.#settle?.(true);
     });
   }
 
