@@ -1,36 +1,20 @@
 // 1,000 garbage entries pushed raw among 1,000 good tasks, in random order, onto the queue of 2 worker
 // processes: all good tasks complete, each garbage entry is in celeriac.deadletter with its reason, and no
 // worker dies.
-import type Redis from 'ioredis';
-import { createApp, type Celeriac } from '@celeriac/core';
 import { encodeMessage } from '../../src/protocol/message';
-import { startRedis, type RedisServer } from '../support/redis-server';
-import { Completion, WorkerProcesses, inRedis, report, waitFor, waitForWorker } from '../faults/chaos-support';
+import { Completion, inRedis, report, useChaosEnv, waitFor } from '../faults/chaos-support';
 import { checkDeadLetters, garbage } from '../faults/garbage';
 
 const QUEUE = 'chaos.garbage';
 
 describe('chaos: garbage among good tasks', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: Celeriac;
-  const workers = new WorkerProcesses();
-
-  beforeAll(async () => {
-    server = await startRedis({ own: true });
-    redis = server.client();
-    app = createApp('chaos-garbage', { broker: server.url() });
-  });
-
-  afterAll(async () => {
-    await workers.killAll();
-    await app?.close();
-    await server?.stop();
-  });
+  const env = useChaosEnv('chaos-garbage');
 
   it('dead-letters every garbage entry with its reason; every good task completes; no worker dies', async () => {
-    const procs = [0, 1].map(() => workers.spawn({ url: server.url(), queue: QUEUE, concurrency: 10 }));
-    const wids = await Promise.all(procs.map((w) => waitForWorker(redis, w)));
+    const { redis, app } = env;
+    const started = await env.startWorkers(2, { queue: QUEUE, concurrency: 10 });
+    const procs = started.map((s) => s.w);
+    const wids = started.map((s) => s.id);
 
     const bad = garbage(1_000, 'chaos');
     const good = Array.from({ length: 1_000 }, (_, i) => app.buildMessage('chaos.work', [`good${i}`, 1], { queue: QUEUE }));

@@ -1,9 +1,6 @@
 // 20,000 tasks through 3 worker processes, one SIGKILLed every 1.5 s and replaced: every task completes;
 // the tasks run twice (only ones a killed worker held) are counted and printed.
-import type Redis from 'ioredis';
-import { createApp, type Celeriac } from '@celeriac/core';
-import { startRedis, type RedisServer } from '../support/redis-server';
-import { Completion, WorkerProcesses, duplicates, inRedis, report, sendWork, sleep, waitFor, waitForWorker, type WorkerProcess } from '../faults/chaos-support';
+import { Completion, duplicates, inRedis, report, sendWork, sleep, useChaosEnv, waitFor, type ReadyWorker } from '../faults/chaos-support';
 
 const QUEUE = 'chaos.kill';
 const CONCURRENCY = 20;
@@ -11,31 +8,15 @@ const PREFETCH = 4;
 const TOTAL = 20_000;
 
 describe('chaos: workers SIGKILLed every few seconds', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: Celeriac;
-  const workers = new WorkerProcesses();
-
-  beforeAll(async () => {
-    server = await startRedis({ own: true });
-    redis = server.client();
-    app = createApp('chaos-kill', { broker: server.url() });
-  });
-
-  afterAll(async () => {
-    await workers.killAll();
-    await app?.close();
-    await server?.stop();
-  });
+  const env = useChaosEnv('chaos-kill');
 
   it('completes all 20,000 tasks', async () => {
+    const { redis, app } = env;
     const settings = { WORKER_PREFETCH_MULTIPLIER: String(PREFETCH), TASK_TRACK_STARTED: 'false' };
-    const spawn = () => workers.spawn({ url: server.url(), queue: QUEUE, concurrency: CONCURRENCY, settings });
-    const live: { w: WorkerProcess; id: string }[] = [];
-    for (let i = 0; i < 3; i++) {
-      const w = spawn();
-      live.push({ w, id: await waitForWorker(redis, w) });
-    }
+    // One at a time: each waits until it has registered before the next is spawned.
+    const start = () => env.startWorker({ queue: QUEUE, concurrency: CONCURRENCY, settings });
+    const live: ReadyWorker[] = [];
+    for (let i = 0; i < 3; i++) live.push(await start());
 
     const t0 = Date.now();
     // The killer: every 1.5 s, SIGKILL one worker and start a replacement, until every task is done.
@@ -57,8 +38,7 @@ describe('chaos: workers SIGKILLed every few seconds', () => {
             recoveries.push(Date.now() - killedAt);
           }),
         );
-        const w = spawn();
-        live.push({ w, id: await waitForWorker(redis, w) });
+        live.push(await start());
       }
     })();
 

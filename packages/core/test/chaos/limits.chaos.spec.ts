@@ -1,33 +1,16 @@
 // Limits: a task that never settles is failed by its time limit and frees its slot (a concurrency-1
 // worker goes on to the next task); a 50 MB argument is refused at .delay() by taskMessageMaxSize
 // (SerializationError) and nothing is sent.
-import type Redis from 'ioredis';
-import { SerializationError, TaskError, createApp, type Celeriac } from '@celeriac/core';
-import { startRedis, type RedisServer } from '../support/redis-server';
-import { WorkerProcesses, inRedis, report, runsPerTask, waitForWorker } from '../faults/chaos-support';
+import { SerializationError, TaskError, createApp } from '@celeriac/core';
+import { inRedis, report, runsPerTask, useChaosEnv } from '../faults/chaos-support';
 
 describe('chaos: limits', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: Celeriac;
-  const workers = new WorkerProcesses();
-
-  beforeAll(async () => {
-    server = await startRedis({ own: true });
-    redis = server.client();
-    app = createApp('chaos-limits', { broker: server.url() });
-  });
-
-  afterAll(async () => {
-    await workers.killAll();
-    await app?.close();
-    await server?.stop();
-  });
+  const env = useChaosEnv('chaos-limits');
 
   it('a task that never settles fails at its time limit and its slot runs the next task', async () => {
+    const { redis, app } = env;
     const queue = 'chaos.limits';
-    const w = workers.spawn({ url: server.url(), queue, concurrency: 1 });
-    await waitForWorker(redis, w);
+    const { w } = await env.startWorker({ queue, concurrency: 1 });
     const t0 = Date.now();
     const hangs = await Promise.all([1, 2, 3].map(() => app.sendTask('chaos.hang', [], { queue })));
     const next = await app.sendTask('chaos.work', ['after the hang', 0], { queue });
@@ -49,6 +32,7 @@ describe('chaos: limits', () => {
   }, 30_000);
 
   it('a 50 MB argument is refused at .delay() with a SerializationError; nothing is sent', async () => {
+    const { redis, app } = env;
     const queue = 'chaos.big';
     const big = 'x'.repeat(50 * 1024 * 1024);
     const t0 = Date.now();
@@ -63,6 +47,7 @@ describe('chaos: limits', () => {
   }, 30_000);
 
   it('the limit is configurable: taskMessageMaxSize 4096 refuses 8 kB and accepts 1 kB', async () => {
+    const { server, redis } = env;
     const queue = 'chaos.small';
     const small = createApp('chaos-limits-small', { broker: server.url(), taskMessageMaxSize: 4_096 });
     try {

@@ -1,38 +1,22 @@
 // SIGTERM to worker processes under continuous load: the warm one finishes its in-flight tasks, gives back
 // what it prefetched and exits within its grace period, running nothing twice; a second signal to another
 // makes it cold (in-flight tasks go back). Every task completes on the remaining workers.
-import type Redis from 'ioredis';
-import { createApp, type Celeriac } from '@celeriac/core';
-import { startRedis, type RedisServer } from '../support/redis-server';
-import { Completion, WorkerProcesses, duplicates, inRedis, report, sendWork, sleep, waitFor, waitForWorker } from '../faults/chaos-support';
+import { Completion, duplicates, inRedis, report, sendWork, sleep, useChaosEnv, waitFor } from '../faults/chaos-support';
 
 const QUEUE = 'chaos.shutdown';
 const CONCURRENCY = 5;
 const GRACE = 10_000;
 
 describe('chaos: SIGTERM during load', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: Celeriac;
-  const workers = new WorkerProcesses();
-
-  beforeAll(async () => {
-    server = await startRedis({ own: true });
-    redis = server.client();
-    app = createApp('chaos-shutdown', { broker: server.url() });
-  });
-
-  afterAll(async () => {
-    await workers.killAll();
-    await app?.close();
-    await server?.stop();
-  });
+  const env = useChaosEnv('chaos-shutdown');
 
   it('warm then cold shutdowns lose nothing; warm runs nothing twice; exits within the grace period', async () => {
+    const { redis, app } = env;
     const settings = { WORKER_SHUTDOWN_TIMEOUT: String(GRACE), WORKER_PREFETCH_MULTIPLIER: '4' };
-    const spawn = () => workers.spawn({ url: server.url(), queue: QUEUE, concurrency: CONCURRENCY, settings });
-    const procs = [spawn(), spawn(), spawn()];
-    const ids = await Promise.all(procs.map((w) => waitForWorker(redis, w)));
+    const o = { queue: QUEUE, concurrency: CONCURRENCY, settings };
+    const started = await env.startWorkers(3, o);
+    const procs = started.map((s) => s.w);
+    const ids = started.map((s) => s.id);
 
     // Continuous load: 200–400 ms tasks, 8 every 200 ms (about 12 of the 15 slots busy).
     const sent: string[] = [];
@@ -68,8 +52,7 @@ describe('chaos: SIGTERM during load', () => {
     const coldHeldAfter = await redis.hlen(`celeriac.unacked.${ids[1]}`);
 
     // A replacement joins; load stops; everything drains.
-    const replacement = spawn();
-    await waitForWorker(redis, replacement);
+    await env.startWorker(o);
     await sleep(1_000);
     stop = true;
     await producer;

@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import type { Celeriac } from '@celeriac/core';
+import { createApp, type AppConfig, type Celeriac } from '@celeriac/core';
+import { startRedis, type RedisServer } from '../support/redis-server';
 
 export const CLI = join(__dirname, '../../dist/cli/celeriac.js');
 export const FIXTURE = join(__dirname, '../fixtures/chaos-tasks.js');
@@ -78,6 +79,75 @@ export class WorkerProcesses {
       }),
     );
   }
+}
+
+/** A worker process that has registered, with its worker id (celeriac.workers member). */
+export interface ReadyWorker {
+  w: WorkerProcess;
+  id: string;
+}
+
+export interface ChaosEnvOptions {
+  /** Start redis-server with AOF (appendfsync always), for scenarios that kill and restart it. Otherwise an own server without AOF. */
+  appendonly?: boolean;
+  /** Settings for the app besides `broker` (the server's URL), e.g. { brokerConnectionTimeout: 2_000 }. */
+  appConfig?: AppConfig;
+}
+
+/**
+ * What a fault or chaos suite runs against. `server`, `redis` and `app` are filled in by the beforeAll hook
+ * that useChaosEnv registers: they are valid only inside tests (and hooks registered after useChaosEnv),
+ * not while the describe block is being defined.
+ */
+export interface ChaosEnv {
+  /** A redis-server of the suite's own. */
+  server: RedisServer;
+  /** A plain client of `server`, for assertions. */
+  redis: Redis;
+  /** createApp(name, { broker: server.url(), ...appConfig }). */
+  app: Celeriac;
+  /** Every worker process of the suite; all are SIGKILLed in afterAll. */
+  readonly workers: WorkerProcesses;
+  /** Spawns a worker process on `server`. */
+  spawn(o: Omit<SpawnOptions, 'url'>): WorkerProcess;
+  /** Spawns a worker process on `server` and waits until it has registered. */
+  startWorker(o: Omit<SpawnOptions, 'url'>): Promise<ReadyWorker>;
+  /** Spawns `n` worker processes on `server` at once (the i-th labelled labels[i], if given), then waits until each has registered. */
+  startWorkers(n: number, o: Omit<SpawnOptions, 'url' | 'label'>, labels?: string[]): Promise<ReadyWorker[]>;
+}
+
+/**
+ * Registers, in the enclosing describe block, a beforeAll that starts a redis-server, a client and an app
+ * named `name`, and an afterAll that kills every worker process, closes the app and stops the server.
+ */
+export function useChaosEnv(name: string, options: ChaosEnvOptions = {}): ChaosEnv {
+  const env = {
+    workers: new WorkerProcesses(),
+    spawn: (o) => env.workers.spawn({ url: env.server.url(), ...o }),
+    startWorker: async (o) => {
+      const w = env.spawn(o);
+      return { w, id: await waitForWorker(env.redis, w) };
+    },
+    startWorkers: async (n, o, labels) => {
+      const procs = Array.from({ length: n }, (_, i) => env.spawn(labels?.[i] === undefined ? o : { ...o, label: labels[i] }));
+      const ids = await Promise.all(procs.map((w) => waitForWorker(env.redis, w)));
+      return procs.map((w, i) => ({ w, id: ids[i]! }));
+    },
+  } as ChaosEnv;
+
+  beforeAll(async () => {
+    env.server = await startRedis(options.appendonly ? { appendonly: true } : { own: true });
+    env.redis = env.server.client();
+    env.app = createApp(name, { broker: env.server.url(), ...options.appConfig });
+  });
+
+  afterAll(async () => {
+    await env.workers.killAll();
+    await (env.app as Celeriac | undefined)?.close();
+    await (env.server as RedisServer | undefined)?.stop();
+  });
+
+  return env;
 }
 
 /** The worker id (celeriac.workers member) of a process, once it has registered. */

@@ -1,34 +1,16 @@
 // Garbage pushed raw onto a queue list (not JSON, no headers, pickle, unknown task, bad base64, …) lands in
 // celeriac.deadletter with its reason; the good tasks around it complete and the worker process survives.
-import type Redis from 'ioredis';
-import { createApp, type Celeriac } from '@celeriac/core';
-import { startRedis, type RedisServer } from '../support/redis-server';
-import { Completion, WorkerProcesses, report, sendWork, waitFor, waitForWorker } from './chaos-support';
+import { Completion, report, sendWork, useChaosEnv, waitFor } from './chaos-support';
 import { GARBAGE_KINDS, checkDeadLetters, garbage } from './garbage';
 
 const QUEUE = 'faults.garbage';
 
 describe('garbage on the queue', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: Celeriac;
-  const workers = new WorkerProcesses();
-
-  beforeAll(async () => {
-    server = await startRedis({ own: true });
-    redis = server.client();
-    app = createApp('faults-garbage', { broker: server.url() });
-  });
-
-  afterAll(async () => {
-    await workers.killAll();
-    await app?.close();
-    await server?.stop();
-  });
+  const env = useChaosEnv('faults-garbage');
 
   it('goes to the dead-letter list with its reason; good tasks complete; the worker survives', async () => {
-    const w = workers.spawn({ url: server.url(), queue: QUEUE, concurrency: 4 });
-    const wid = await waitForWorker(redis, w);
+    const { redis, app } = env;
+    const { w, id: wid } = await env.startWorker({ queue: QUEUE, concurrency: 4 });
     const bad = garbage(GARBAGE_KINDS * 3, 'faults');
     const ids: string[] = [];
     // Interleave: a good task, a garbage entry, a good task, …

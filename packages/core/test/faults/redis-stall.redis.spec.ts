@@ -1,35 +1,17 @@
 // Redis stalls (CLIENT PAUSE WRITE, like a long Lua script or a slow fsync) for longer than
 // brokerConnectionTimeout: the worker's commands time out on its side but still run on Redis afterwards.
 // A fetch that ran after the worker gave up on it must not strand messages in the worker's unacked hash.
-import type Redis from 'ioredis';
-import { createApp, type Celeriac } from '@celeriac/core';
 import { encodeMessage } from '../../src/protocol/message';
-import { startRedis, type RedisServer } from '../support/redis-server';
-import { Completion, WorkerProcesses, duplicates, inRedis, report, sendWork, sleep, waitFor, waitForWorker } from './chaos-support';
+import { Completion, duplicates, inRedis, report, sendWork, sleep, useChaosEnv, waitFor } from './chaos-support';
 
 const QUEUE = 'faults.stall';
 
 describe('Redis stalled longer than brokerConnectionTimeout', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: Celeriac;
-  const workers = new WorkerProcesses();
-
-  beforeAll(async () => {
-    server = await startRedis({ own: true });
-    redis = server.client();
-    app = createApp('faults-stall', { broker: server.url() });
-  });
-
-  afterAll(async () => {
-    await workers.killAll();
-    await app?.close();
-    await server?.stop();
-  });
+  const env = useChaosEnv('faults-stall');
 
   it('strands no message: every task completes once Redis answers again', async () => {
-    const w = workers.spawn({ url: server.url(), queue: QUEUE, concurrency: 2, settings: { BROKER_CONNECTION_TIMEOUT: '400', WORKER_PREFETCH_MULTIPLIER: '2' } });
-    await waitForWorker(redis, w);
+    const { redis, app } = env;
+    const { w } = await env.startWorker({ queue: QUEUE, concurrency: 2, settings: { BROKER_CONNECTION_TIMEOUT: '400', WORKER_PREFETCH_MULTIPLIER: '2' } });
     // Warm up: the worker runs tasks, then waits (a blocking peek) on the empty queue.
     const warm = new Completion(redis, await sendWork(app, QUEUE, 20, 1));
     await warm.waitAll(10_000);

@@ -1,42 +1,24 @@
 // SIGTERM to a worker process under load: warm shutdown (in-flight tasks finish, prefetched ones go back
 // to the queue, the process exits within its grace period); a second signal makes it cold (in-flight
 // tasks go back too). Nothing is lost either way: a fresh worker then completes every task.
-import type Redis from 'ioredis';
-import { createApp, type Celeriac } from '@celeriac/core';
-import { startRedis, type RedisServer } from '../support/redis-server';
-import { Completion, WorkerProcesses, duplicates, inRedis, report, runsPerTask, sendWork, sleep, waitFor, waitForWorker } from './chaos-support';
+import { Completion, duplicates, inRedis, report, runsPerTask, sendWork, sleep, useChaosEnv, waitFor } from './chaos-support';
 
 const CONCURRENCY = 4;
 const PREFETCH = 4;
 const GRACE = 8_000;
 
 describe('SIGTERM during load', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: Celeriac;
-  const workers = new WorkerProcesses();
+  const env = useChaosEnv('faults-shutdown');
   const settings = { WORKER_PREFETCH_MULTIPLIER: String(PREFETCH), WORKER_SHUTDOWN_TIMEOUT: String(GRACE) };
 
-  beforeAll(async () => {
-    server = await startRedis({ own: true });
-    redis = server.client();
-    app = createApp('faults-shutdown', { broker: server.url() });
-  });
-
   afterEach(async () => {
-    await workers.killAll();
-  });
-
-  afterAll(async () => {
-    await workers.killAll();
-    await app?.close();
-    await server?.stop();
+    await env.workers.killAll();
   });
 
   it('warm: in-flight tasks finish, prefetched ones go back, the process exits within the grace period', async () => {
+    const { redis, app } = env;
     const queue = 'faults.warm';
-    const w = workers.spawn({ url: server.url(), queue, concurrency: CONCURRENCY, settings });
-    const wid = await waitForWorker(redis, w);
+    const { w, id: wid } = await env.startWorker({ queue, concurrency: CONCURRENCY, settings });
     const ids = await sendWork(app, queue, 40, 1_500);
     await waitFor('4 tasks running', async () => (await runsPerTask(redis)).size === CONCURRENCY, 10_000, 20);
     const held = await redis.hlen(`celeriac.unacked.${wid}`);
@@ -55,7 +37,7 @@ describe('SIGTERM during load', () => {
     expect(await redis.zscore('celeriac.workers', wid)).toBeNull();
 
     // A fresh worker runs the rest; nothing ran twice.
-    workers.spawn({ url: server.url(), queue, concurrency: 20, settings });
+    env.spawn({ queue, concurrency: 20, settings });
     const all = new Completion(redis, ids);
     await all.waitAll(15_000);
     const dup = await duplicates(redis, ids);
@@ -67,9 +49,9 @@ describe('SIGTERM during load', () => {
   }, 45_000);
 
   it('warm past the grace period: tasks still running are given back, the process exits', async () => {
+    const { redis, app } = env;
     const queue = 'faults.grace';
-    const w = workers.spawn({ url: server.url(), queue, concurrency: CONCURRENCY, settings: { ...settings, WORKER_SHUTDOWN_TIMEOUT: '1000' } });
-    await waitForWorker(redis, w);
+    const { w } = await env.startWorker({ queue, concurrency: CONCURRENCY, settings: { ...settings, WORKER_SHUTDOWN_TIMEOUT: '1000' } });
     await redis.del('chaos.runs');
     const ids = await sendWork(app, queue, 10, 20_000);
     await waitFor('4 tasks running', async () => (await runsPerTask(redis)).size === CONCURRENCY, 10_000, 20);
@@ -85,9 +67,9 @@ describe('SIGTERM during load', () => {
   }, 30_000);
 
   it('a second signal: cold shutdown, in-flight tasks go back to the queue', async () => {
+    const { redis, app } = env;
     const queue = 'faults.cold';
-    const w = workers.spawn({ url: server.url(), queue, concurrency: CONCURRENCY, settings });
-    await waitForWorker(redis, w);
+    const { w } = await env.startWorker({ queue, concurrency: CONCURRENCY, settings });
     await redis.del('chaos.runs');
     const ids = await sendWork(app, queue, 20, 20_000);
     await waitFor('4 tasks running', async () => (await runsPerTask(redis)).size === CONCURRENCY, 10_000, 20);

@@ -1,38 +1,20 @@
 // A worker SIGKILLed mid-run loses no task: the other worker gives back its held messages after the
 // heartbeat timeout (2 s here), and every one of 10,000 tasks completes. Tasks run twice are counted.
-import type Redis from 'ioredis';
-import { createApp, type Celeriac } from '@celeriac/core';
-import { startRedis, type RedisServer } from '../support/redis-server';
-import { Completion, WorkerProcesses, duplicates, inRedis, report, sendWork, waitFor, waitForWorker } from './chaos-support';
+import { Completion, duplicates, inRedis, report, sendWork, useChaosEnv, waitFor } from './chaos-support';
 
 const QUEUE = 'faults.sigkill';
 const CONCURRENCY = 20;
 const PREFETCH = 4;
 
 describe('a worker SIGKILLed mid-run', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  let app: Celeriac;
-  const workers = new WorkerProcesses();
-
-  beforeAll(async () => {
-    server = await startRedis({ own: true });
-    redis = server.client();
-    app = createApp('faults-sigkill', { broker: server.url() });
-  });
-
-  afterAll(async () => {
-    await workers.killAll();
-    await app?.close();
-    await server?.stop();
-  });
+  const env = useChaosEnv('faults-sigkill');
 
   it('loses none of 10,000 tasks; the survivor takes the dead worker’s messages back', async () => {
+    const { redis, app } = env;
     const settings = { WORKER_PREFETCH_MULTIPLIER: String(PREFETCH), TASK_TRACK_STARTED: 'false' };
-    const a = workers.spawn({ url: server.url(), queue: QUEUE, concurrency: CONCURRENCY, label: 'victim', settings });
-    const b = workers.spawn({ url: server.url(), queue: QUEUE, concurrency: CONCURRENCY, label: 'survivor', settings });
-    const aId = await waitForWorker(redis, a);
-    await waitForWorker(redis, b);
+    const [victim, survivor] = await env.startWorkers(2, { queue: QUEUE, concurrency: CONCURRENCY, settings }, ['victim', 'survivor']);
+    const { w: a, id: aId } = victim!;
+    const b = survivor!.w;
 
     const t0 = Date.now();
     const ids = await sendWork(app, QUEUE, 10_000, () => Math.floor(Math.random() * 4));
