@@ -44,7 +44,8 @@ export interface TaskMessage {
 
 export type NewTaskMessage = Pick<TaskMessage, 'id' | 'task' | 'args' | 'kwargs' | 'queue'> & Partial<TaskMessage>;
 
-const ORIGIN = `gen${process.pid}@${safeHostname()}`;
+/** `gen<pid>@<host>`, as a Python client names itself in `origin`. */
+export const ORIGIN = `gen${process.pid}@${safeHostname()}`;
 
 function safeHostname(): string {
   try {
