@@ -54,13 +54,21 @@ export class RedisBackend implements ResultBackend {
 
   async subscribe(taskId: string, listener: (meta: ResultMeta) => void): Promise<() => void> {
     if (!this.#sub) this.#sub = this.pool.subscriber(this.#rawUrl);
-    return this.#sub.subscribe(celeryKeys.taskMeta(taskId), (message) => {
+    const unsubscribe = await this.#sub.subscribe(celeryKeys.taskMeta(taskId), (message) => {
       try {
         listener(JSON.parse(message) as ResultMeta);
       } catch {
         // a value that is not JSON is not ours to report
       }
     });
+    // NOTE: a state published while the subscriber was reconnecting is lost; read it once the channel is back.
+    const stopRecheck = this.#sub.onReconnect(() => {
+      this.get(taskId).then((meta) => meta && listener(meta), () => undefined);
+    });
+    return () => {
+      stopRecheck();
+      unsubscribe();
+    };
   }
 
   async close(): Promise<void> {

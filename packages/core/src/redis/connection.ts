@@ -142,11 +142,24 @@ export class Subscriber {
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #pending = new Map<string, Promise<unknown>>();
 
+  readonly #reconnectListeners = new Set<() => void>();
+
   constructor(url: string, timeout: number) {
     this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' });
     this.conn.client.on('message', (channel: string, message: string) => {
       for (const l of this.#listeners.get(channel) ?? []) l(message, channel);
     });
+    let connectedBefore = false;
+    this.conn.client.on('ready', () => {
+      if (connectedBefore) for (const l of this.#reconnectListeners) l();
+      connectedBefore = true;
+    });
+  }
+
+  /** Called after each reconnect (subscriptions restored): what was published meanwhile was missed. */
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => this.#reconnectListeners.delete(listener);
   }
 
   async subscribe(channel: string, listener: Listener): Promise<() => void> {
