@@ -18,6 +18,8 @@ interface Peeker {
 
 export class RedisConsumer implements BrokerConsumer {
   readonly #unacked: string;
+  /** Per queue, its lists highest priority first. */
+  readonly #queueLists: string[][];
   readonly #peekers = new Map<string, Peeker>();
   #seq = 0;
   #rotation = 0;
@@ -38,6 +40,7 @@ export class RedisConsumer implements BrokerConsumer {
     readonly options: ConsumerOptions,
   ) {
     this.#unacked = celeriacKeys.unacked(options.workerId);
+    this.#queueLists = options.queues.map((q) => celeryKeys.queueLists(q));
   }
 
   async start(info: WorkerInfo): Promise<void> {
@@ -46,11 +49,12 @@ export class RedisConsumer implements BrokerConsumer {
 
   /** Every list, priority-major, rotating the queue order between calls for fairness. */
   #lists(): string[] {
-    const qs = this.options.queues;
-    const r = this.#rotation++ % qs.length;
-    const order = r === 0 ? qs : [...qs.slice(r), ...qs.slice(0, r)];
+    const lists = this.#queueLists;
+    const r = this.#rotation++ % lists.length;
     const out: string[] = [];
-    for (let step = 0; step < 4; step++) for (const q of order) out.push(celeryKeys.queueLists(q)[step]!);
+    for (let step = 0; step < 4; step++) {
+      for (let i = 0; i < lists.length; i++) out.push(lists[(r + i) % lists.length]![step]!);
+    }
     return out;
   }
 
