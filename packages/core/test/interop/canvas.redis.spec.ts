@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { signature, type Celeriac, type Worker } from '../../src';
 import { startRedis, type RedisServer } from '../support/redis-server';
-import { createInteropApp, runPy, startPythonWorker, type PythonWorker } from './support';
+import { createInteropApp, runPy, startPythonWorker, type PythonWorker, type PyOutcome } from './support';
 
 jest.setTimeout(30_000);
 
@@ -26,15 +26,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface PyOutcome<T = unknown> {
-  id: string;
-  ok: boolean;
-  result?: T;
-  exc_type?: string;
-  exc_module?: string;
-  exc_args?: unknown[];
-  state?: string;
-}
 
 const T = { timeout: 10_000 };
 

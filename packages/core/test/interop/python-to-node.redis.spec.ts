@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Celeriac, Worker } from '../../src';
 import { startRedis, type RedisServer } from '../support/redis-server';
-import { createInteropApp, runPy, type Records } from './support';
+import { createInteropApp, runPy, type Records, type PyOutcome } from './support';
 
 jest.setTimeout(30_000);
 
@@ -25,16 +25,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface PyOutcome<T = unknown> {
-  id: string;
-  ok: boolean;
-  result?: T;
-  exc_type?: string;
-  exc_module?: string;
-  exc_args?: unknown[];
-  state?: string;
-  sent_at: number;
-}
 
 interface NodeInfo {
   id: string;
@@ -46,7 +36,8 @@ interface NodeInfo {
   now: number;
 }
 
-const send = <T = unknown>(task: string, extra: Record<string, unknown> = {}) => runPy<PyOutcome<T>>(url, { scenario: 'send', task, ...extra });
+const send = <T = unknown>(task: string, extra: Record<string, unknown> = {}) =>
+  runPy<PyOutcome<T> & { sent_at: number }>(url, { scenario: 'send', task, ...extra });
 
 describe('Python producer → celeriac worker', () => {
   it('send_task with args: Python get() sees the result (stored, PUBLISHed, with task_id)', async () => {

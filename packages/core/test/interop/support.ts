@@ -209,3 +209,16 @@ export async function eventually(fn: () => Promise<boolean>, timeout = 5_000, wh
     await sleep(50);
   }
 }
+
+/** What py/producer.py prints for one Python-side AsyncResult. */
+export interface PyOutcome<T = unknown> {
+  id: string;
+  ok: boolean;
+  result?: T;
+  exc_type?: string;
+  exc_module?: string;
+  exc_args?: unknown[];
+  state?: string;
+  /** Set by the `send` scenario: when Python sent the task (epoch ms). */
+  sent_at?: number;
+}
