@@ -75,6 +75,18 @@ export function describeWorkerConformance(label: string, target: Target): void {
       expect(meta!.date_done).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
     });
 
+    test('taskTrackStarted: false stores no STARTED (the last bit of throughput), only the outcome', async () => {
+      const app = await makeApp({ taskTrackStarted: false });
+      const add = app.task('t.add.quiet', async (a: number, b: number) => a + b);
+      const res = await add.delay(1, 2);
+      const seen: string[] = [];
+      await res.subscribe((m: ResultMeta) => seen.push(m.status));
+      await startWorker(app);
+      await expect(res.get({ timeout: 5_000 })).resolves.toBe(3);
+      await until(() => seen.includes('SUCCESS'));
+      expect(seen).toEqual(['SUCCESS']);
+    });
+
     test('calling a task runs it inline, without a broker', async () => {
       const app = await makeApp();
       const mul = app.task('t.mul', (a: number, b: number) => a * b);
