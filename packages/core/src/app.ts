@@ -225,7 +225,15 @@ export class Celeriac {
   }
 
   /** Sends a message built by buildMessage; refuses one over `taskMessageMaxSize`. */
-  async publish(msg: TaskMessage): Promise<void> {
+  publish(msg: TaskMessage): Promise<void> {
+    try {
+      return this.broker.publish(msg.queue, msg.priority, this.#encode(msg));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #encode(msg: TaskMessage): string {
     const raw = encodeMessage(msg);
     // NOTE: bytes, not UTF-16 characters (argsrepr may hold non-ASCII text); a character is at most 3 bytes,
     // so short messages skip the count.
@@ -235,7 +243,7 @@ export class Celeriac {
         `Cannot send task "${msg.task}": the message is ${bytes} bytes, over taskMessageMaxSize (${this.#settings.taskMessageMaxSize} bytes). Nothing was sent; pass a reference (a URL, a row id) instead of the data.`,
       );
     }
-    await this.broker.publish(msg.queue, msg.priority, raw);
+    return raw;
   }
 
   /** Sends a task by name, also one that lives in another codebase (a Python worker's `proj.add`). */
@@ -247,7 +255,7 @@ export class Celeriac {
       await runEager(this, def, args, msg.kwargs, { store: true, id: msg.id, propagate: this.#settings.taskEagerPropagates });
       return new AsyncResult<R>(msg.id, this);
     }
-    await this.publish(msg);
+    await this.broker.publish(msg.queue, msg.priority, this.#encode(msg));
     return new AsyncResult<R>(msg.id, this);
   }
 
