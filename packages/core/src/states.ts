@@ -14,8 +14,6 @@ export type TaskState = (typeof States)[keyof typeof States] | (string & {});
 
 /** States after which nothing changes any more. */
 export const READY_STATES: ReadonlySet<string> = new Set([States.SUCCESS, States.FAILURE, States.REVOKED]);
-/** Ready states that are not a success. */
-export const EXCEPTION_STATES: ReadonlySet<string> = new Set([States.FAILURE, States.REVOKED, States.RETRY]);
 
 export function isReady(state: string): boolean {
   return READY_STATES.has(state);

@@ -1,6 +1,6 @@
 // A task: a named function that runs inline when called, or on a worker through `.delay()`.
 import type { AsyncResult } from './result';
-import { Signature, type SignatureOptions } from './canvas';
+import type { Signature } from './canvas';
 
 /** A class of errors (for `autoretryFor`). */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -121,6 +121,3 @@ export interface TaskDefinition {
   readonly options: TaskOptions;
 }
 
-export function makeSignature(name: string, args: unknown[], immutable: boolean, options: SignatureOptions = {}): Signature {
-  return new Signature(name, args, {}, options, immutable);
-}

@@ -31,10 +31,6 @@ export class RedisBroker implements Broker {
     withScripts(this.#conn.client);
   }
 
-  get connection(): Connection {
-    return this.#conn;
-  }
-
   /**
    * Messages sent in the same tick to the same list go out as one LPUSH with many values (in order: consumers
    * RPOP, so the first sent is the first served). A tick, not a turn of the event loop: a lone send waits for nothing.

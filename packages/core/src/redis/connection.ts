@@ -47,10 +47,6 @@ export class Connection {
     });
   }
 
-  get lastError(): Error | null {
-    return this.#lastError;
-  }
-
   /** Resolves when the client can take commands; rejects after `timeout` ms with an error naming the URL. */
   ready(): Promise<void> {
     const c = this.client;

@@ -340,10 +340,6 @@ export class Worker extends TypedEmitter implements JobHost {
     else this.logger.error(error.message);
   }
 
-  get accepting(): boolean {
-    return this.#state === 'running';
-  }
-
   /**
    * Warm shutdown: stop fetching, give back what is waiting, let running tasks finish within the grace period,
    * then abort and give back the rest. `close({ timeout: 0 })` during a warm shutdown makes it cold at once.
