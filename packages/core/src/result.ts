@@ -4,6 +4,7 @@ import type { ResultBackend } from './backend/backend';
 import { TaskError, TaskRevokedError, TimeoutError } from './errors';
 import { isExceptionInfo, type ResultMeta } from './protocol/result-meta';
 import { States, isReady, type TaskState } from './states';
+import { setLongTimeout } from './utils/timers';
 
 /** What an AsyncResult needs from its app. */
 export interface ResultHost {
@@ -89,7 +90,7 @@ export class AsyncResult<R = unknown> {
         unsubscribe?.();
         reject(err);
       };
-      if (timeout !== undefined) timer = setTimeout(() => fail(new TimeoutError(this.id, timeout)), timeout);
+      if (timeout !== undefined) timer = setLongTimeout(() => fail(new TimeoutError(this.id, timeout)), timeout);
       // NOTE: subscribe first, then read: a result stored between the two is still seen.
       this.host.backend
         .subscribe(this.id, finish)

@@ -3,6 +3,7 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { BrokerError } from '../errors';
 import { redactUrl } from '../config';
+import { setLongTimeout } from '../utils/timers';
 
 export interface ConnectionOptions {
   /** How long a command may wait for the connection before failing. */
@@ -65,7 +66,7 @@ export class Connection {
         if (err) reject(err);
         else resolve();
       };
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         const why = this.#lastError ? ` (${this.#lastError.message})` : '';
         done(new BrokerError(`Redis at ${this.safeUrl} is unreachable: no connection within ${this.timeout} ms${why}`));
       }, this.timeout);

@@ -5,6 +5,7 @@ import { MaxRetriesExceededError, Reject, Retry, TimeLimitExceeded, Unrecoverabl
 import type { TaskMessage } from '../protocol/message';
 import type { Settings } from '../config';
 import type { TaskContext, TaskDefinition } from '../task';
+import { setLongTimeout } from '../utils/timers';
 
 export type Outcome =
   | { kind: 'success'; value: unknown }
@@ -133,7 +134,7 @@ export function runTask(req: RunRequest): Promise<Outcome> {
       } else finish(classify(req, err));
     };
     cancellation.onCancel(failed);
-    if (limit !== null) timer = setTimeout(() => cancellation.cancel(new TimeLimitExceeded(limit)), limit);
+    if (limit !== null) timer = setLongTimeout(() => cancellation.cancel(new TimeLimitExceeded(limit)), limit);
     try {
       const args: unknown[] = def.bind ? [makeContext(req, cancellation), ...msg.args] : [...msg.args];
       if (Object.keys(msg.kwargs).length) args.push(msg.kwargs);

@@ -7,6 +7,7 @@ import type { BrokerConsumer, ControlCommand, Delivery, WorkerInfo } from '../br
 import { checkInt, expected } from '../config';
 import { MalformedMessage, decodeMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
+import { setLongTimeout } from '../utils/timers';
 import { TypedEmitter } from './events';
 import { Job, WorkerShutdown, execute, type JobHost } from './request';
 
@@ -281,7 +282,8 @@ export class Worker extends TypedEmitter implements JobHost {
     if (this.#promoteAt !== null && this.#promoteAt <= at) return;
     if (this.#promoteTimer) clearTimeout(this.#promoteTimer);
     this.#promoteAt = at;
-    this.#promoteTimer = setTimeout(async () => {
+    // NOTE: `at` comes from data (an eta in 2100, a 30-day countdown): a plain setTimeout would fire at once and spin.
+    this.#promoteTimer = setLongTimeout(async () => {
       this.#promoteAt = null;
       this.#promoteTimer = null;
       try {
@@ -378,7 +380,7 @@ export class Worker extends TypedEmitter implements JobHost {
       back.push(job.delivery);
     }
     this.#holding.clear();
-    const grace = setTimeout(() => this.#abortRunning(), timeout);
+    const grace = setLongTimeout(() => this.#abortRunning(), timeout);
     if (back.length) await this.durable('give back', () => this.consumer.requeue(back));
     await this.onIdle();
     await Promise.all([...this.#pendingWrites]);
