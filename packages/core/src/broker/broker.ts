@@ -39,6 +39,8 @@ export interface DeadLetter {
 export interface ControlCommand {
   method: string;
   arguments: Record<string, unknown>;
+  /** A revoke that its sender already stored in the broker's revoked set (one sent by celeriac's `revoke()`). */
+  stored?: boolean;
 }
 
 export interface ConsumerOptions {
@@ -78,10 +80,15 @@ export interface Broker {
   /** Puts a raw message on `queue` at the given priority (0–9). */
   publish(queue: string, priority: number, raw: string): Promise<void>;
   consumer(options: ConsumerOptions): BrokerConsumer;
-  /** Remembers these ids as revoked for `expiresMs` and tells every worker now. */
+  /** Remembers these ids as revoked for `expiresMs` (at most REVOKES_MAX ids, the oldest dropped) and tells every worker now. */
   revoke(taskIds: string[], expiresMs: number, terminate: boolean): Promise<void>;
   /** The ids revoked and not yet expired. */
   revokedIds(): Promise<string[]>;
+  /**
+   * Stores revocations heard on the control channel that their sender did not store (a revoke from Python),
+   * so that workers started later still skip those tasks; broadcasts nothing.
+   */
+  storeRevoked(taskIds: string[], expiresMs: number): Promise<void>;
   /** Listens to control broadcasts (revoke from Node or from Python). Resolves once listening. */
   onControl(listener: (cmd: ControlCommand) => void): Promise<() => Promise<void>>;
   /** Deletes every waiting message of a queue (all priorities); returns how many. */

@@ -2,6 +2,7 @@
 // Same semantics as the Redis broker: priorities, held messages, deferral, revocation, recovery.
 import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, Delivery, WorkerInfo } from './broker';
 import { PRIORITY_STEPS, priorityStep } from './broker';
+import { RevokedSet } from './revoked';
 
 interface Held {
   key: string;
@@ -50,7 +51,7 @@ class MemoryState {
   readonly lists = new Map<string, Deque>();
   readonly processing = new Map<string, Map<string, Held>>();
   readonly delayed: { eta: number; held: Held }[] = [];
-  readonly revoked = new Map<string, number>();
+  readonly revoked = new RevokedSet();
   readonly dead: DeadLetter[] = [];
   readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number }>();
   readonly waiters = new Set<() => void>();
@@ -102,20 +103,18 @@ export class MemoryBroker implements Broker {
   }
 
   async revoke(taskIds: string[], expiresMs: number, terminate: boolean): Promise<void> {
-    const until = Date.now() + expiresMs;
-    for (const id of taskIds) this.#state.revoked.set(id, until);
-    const cmd: ControlCommand = { method: 'revoke', arguments: { task_id: taskIds, terminate, signal: null } };
+    await this.storeRevoked(taskIds, expiresMs);
+    const cmd: ControlCommand = { method: 'revoke', arguments: { task_id: taskIds, terminate, signal: null }, stored: true };
     for (const l of this.#state.control) l(cmd);
   }
 
   async revokedIds(): Promise<string[]> {
-    const now = Date.now();
-    const out: string[] = [];
-    for (const [id, until] of this.#state.revoked) {
-      if (until > now) out.push(id);
-      else this.#state.revoked.delete(id);
-    }
-    return out;
+    return this.#state.revoked.ids();
+  }
+
+  async storeRevoked(taskIds: string[], expiresMs: number): Promise<void> {
+    const until = Date.now() + expiresMs;
+    for (const id of taskIds) this.#state.revoked.add(id, until);
   }
 
   async onControl(listener: (cmd: ControlCommand) => void): Promise<() => Promise<void>> {

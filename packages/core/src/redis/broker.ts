@@ -1,7 +1,9 @@
 // The Redis broker: Celery's queue lists and kombu envelopes, plus celeriac's own keys for held messages,
 // deferred (eta) messages, revocations, heartbeats and dead letters (see keys.ts).
 import { randomUUID } from 'node:crypto';
+import type { ChainableCommander } from 'ioredis';
 import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, WorkerInfo } from '../broker/broker';
+import { REVOKES_MAX } from '../broker/revoked';
 import { redactUrl } from '../config';
 import { celeriacKeys, celeryKeys } from './keys';
 import type { Connection, ConnectionPool } from './connection';
@@ -72,7 +74,8 @@ export class RedisBroker implements Broker {
       body: Buffer.from(JSON.stringify(body)).toString('base64'),
       'content-encoding': 'utf-8',
       'content-type': 'application/json',
-      headers: { clock: 1, expires: Date.now() / 1000 + 10 },
+      // NOTE: tells celeriac workers that this revoke is stored already (Celery's workers ignore unknown headers).
+      headers: { clock: 1, expires: Date.now() / 1000 + 10, [STORED_HEADER]: true },
       properties: {
         delivery_mode: 2,
         delivery_info: { exchange: 'celery.pidbox', routing_key: '' },
@@ -82,10 +85,7 @@ export class RedisBroker implements Broker {
       },
     });
     await this.#conn.run('REVOKE', async (c) => {
-      const until = Date.now() + expiresMs;
-      const m = c.multi();
-      for (const id of taskIds) m.zadd(celeriacKeys.revoked, until, id);
-      m.zremrangebyscore(celeriacKeys.revoked, '-inf', Date.now());
+      const m = addRevoked(c.multi(), taskIds, expiresMs);
       m.publish(celeryKeys.pidbox(dbOf(this.#rawUrl)), envelope);
       await m.exec();
     });
@@ -93,6 +93,11 @@ export class RedisBroker implements Broker {
 
   async revokedIds(): Promise<string[]> {
     return this.#conn.run('ZRANGEBYSCORE revoked', (c) => c.zrangebyscore(celeriacKeys.revoked, Date.now(), '+inf'));
+  }
+
+  async storeRevoked(taskIds: string[], expiresMs: number): Promise<void> {
+    if (!taskIds.length) return;
+    await this.#conn.run('store revoked', (c) => addRevoked(c.multi(), taskIds, expiresMs).exec());
   }
 
   async onControl(listener: (cmd: ControlCommand) => void): Promise<() => Promise<void>> {
@@ -156,14 +161,37 @@ export class RedisBroker implements Broker {
   }
 }
 
+/** The envelope header that marks a revoke celeriac stored before broadcasting it. */
+const STORED_HEADER = 'celeriac_stored';
+
+/** ids per ZADD: one command for a batch, without building one huge argument list. */
+const ZADD_CHUNK = 1_000;
+
+/**
+ * Queues the revoked set's update: the ids with their expiry, expired ones dropped, and at most REVOKES_MAX
+ * kept. The lowest scores go: with one expiry setting, the oldest revocations; ids revoked in the same
+ * millisecond go in the order of their names (as in Celery's LimitedSet, whose heap breaks ties by id).
+ */
+function addRevoked(m: ChainableCommander, taskIds: string[], expiresMs: number): ChainableCommander {
+  const until = Date.now() + expiresMs;
+  for (let i = 0; i < taskIds.length; i += ZADD_CHUNK) {
+    m.zadd(celeriacKeys.revoked, ...taskIds.slice(i, i + ZADD_CHUNK).flatMap((id) => [until, id]));
+  }
+  m.zremrangebyscore(celeriacKeys.revoked, '-inf', Date.now());
+  m.zremrangebyrank(celeriacKeys.revoked, 0, -(REVOKES_MAX + 1));
+  return m;
+}
+
 function parseControl(message: string): ControlCommand | null {
   try {
-    const env = JSON.parse(message) as { body?: string; properties?: { body_encoding?: string } };
+    const env = JSON.parse(message) as { body?: string; headers?: Record<string, unknown>; properties?: { body_encoding?: string } };
     if (typeof env.body !== 'string') return null;
     const text = env.properties?.body_encoding === 'base64' ? Buffer.from(env.body, 'base64').toString('utf8') : env.body;
     const body = JSON.parse(text) as { method?: unknown; arguments?: unknown };
     if (typeof body.method !== 'string') return null;
-    return { method: body.method, arguments: (body.arguments as Record<string, unknown>) ?? {} };
+    const cmd: ControlCommand = { method: body.method, arguments: (body.arguments as Record<string, unknown>) ?? {} };
+    if (env.headers?.[STORED_HEADER] === true) cmd.stored = true;
+    return cmd;
   } catch {
     return null;
   }

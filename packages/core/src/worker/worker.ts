@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { Celeriac } from '../app';
 import type { BrokerConsumer, ControlCommand, Delivery, WorkerInfo } from '../broker/broker';
+import { RevokedSet } from '../broker/revoked';
 import { checkInt, expected } from '../config';
 import { MalformedMessage, decodeMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
@@ -54,7 +55,7 @@ export class Worker extends TypedEmitter implements JobHost {
   /** Jobs whose function has ended and whose state, follow-ups and ack are being written. */
   #settling = 0;
   readonly #holding = new Map<string, { job: Job; timer: NodeJS.Timeout }>();
-  readonly #revoked = new Map<string, number>();
+  readonly #revoked = new RevokedSet();
   #state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   #processed = 0;
   #loop: Promise<void> | null = null;
@@ -122,7 +123,7 @@ export class Worker extends TypedEmitter implements JobHost {
     try {
       this.#unsubscribeControl = await this.app.broker.onControl((cmd) => this.#onControl(cmd));
       const until = Date.now() + this.app.settings.workerRevokeExpires;
-      for (const id of await this.app.broker.revokedIds()) this.#revoked.set(id, until);
+      for (const id of await this.app.broker.revokedIds()) this.#revoked.add(id, until);
       await this.#beat();
     } catch (err) {
       this.#state = 'closed';
@@ -297,24 +298,29 @@ export class Worker extends TypedEmitter implements JobHost {
   }
 
   isRevoked(id: string): boolean {
-    const until = this.#revoked.get(id);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
-    this.#revoked.delete(id);
-    return false;
+    return this.#revoked.has(id);
   }
 
   #onControl(cmd: ControlCommand): void {
     if (cmd.method !== 'revoke') return;
     const raw = cmd.arguments.task_id;
     const ids = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
-    const until = Date.now() + this.app.settings.workerRevokeExpires;
+    if (!ids.length) return;
+    const expires = this.app.settings.workerRevokeExpires;
+    const until = Date.now() + expires;
     for (const id of ids) {
-      this.#revoked.set(id, until);
-      this.logger.info(`task ${id} flagged as revoked`);
+      this.#revoked.add(id, until);
       if (cmd.arguments.terminate === true) {
         for (const job of this.#running.values()) if (job.msg.id === id) job.cancellation.cancel(new Error('terminated'));
       }
+    }
+    const shown = ids.length > 10 ? `${ids.slice(0, 10).join(', ')} and ${ids.length - 10} more` : ids.join(', ');
+    this.logger.info(`tasks flagged as revoked: ${shown}`);
+    // NOTE: a revoke from Python (Celery's pidbox broadcast) lives only in the memory of the workers up now; every
+    // celeriac worker that hears it stores it, as celeriac's own revoke() does, so a worker started later skips the
+    // task too. The writes are idempotent (a set), so several workers storing the same ids is harmless.
+    if (!cmd.stored && this.#state !== 'closed') {
+      this.#background(this.durable('store revoked', () => this.app.broker.storeRevoked(ids, expires)));
     }
   }
 
@@ -386,6 +392,7 @@ export class Worker extends TypedEmitter implements JobHost {
     await Promise.all([...this.#pendingWrites]);
     clearTimeout(grace);
     await this.#unsubscribeControl?.().catch(() => undefined);
+    await Promise.all([...this.#pendingWrites]);
     await this.consumer.stop();
     this.#state = 'closed';
     this.logger.info(`worker ${this.id} closed (${this.#processed} processed)`);

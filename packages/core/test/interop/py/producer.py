@@ -70,6 +70,14 @@ def revoke(p):
     return outcome(res)
 
 
+def send_revoke(p):
+    """Sends a task due later and revokes it at once with AsyncResult.revoke(); does not wait for a result."""
+    sent_at = time.time()
+    res = app.send_task(p['task'], args=p.get('args', []), **options(p.get('options')))
+    res.revoke()
+    return {'id': res.id, 'sent_at': sent_at}
+
+
 def link(p):
     """apply_async(..., link=signature(<node task>)): the callback's id is fixed beforehand."""
     cb = signature(p['link'], args=p.get('link_args', []), app=app)
@@ -120,6 +128,7 @@ SCENARIOS = {
     'send_many': send_many,
     'get': get,
     'revoke': revoke,
+    'send_revoke': send_revoke,
     'link': link,
     'link_error': link_error,
     'chain': run_chain,
