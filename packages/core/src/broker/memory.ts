@@ -3,6 +3,7 @@
 import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, Delivery, WorkerInfo } from './broker';
 import { PRIORITY_STEPS, priorityStep } from './broker';
 import { RevokedSet } from './revoked';
+import { BrokerError } from '../errors';
 
 interface Held {
   key: string;
@@ -93,16 +94,24 @@ export class MemoryBroker implements Broker {
     this.#state = state;
   }
 
+  /** NOTE: the last handle's close() drops the store: a write after it would vanish, so it is refused. */
+  #open(): void {
+    if (this.#closed) throw new BrokerError(`Broker ${this.url} is closed`);
+  }
+
   async publish(queue: string, priority: number, raw: string): Promise<void> {
+    this.#open();
     this.#state.list(keyFor(queue, priority)).push(raw);
     this.#state.notify();
   }
 
   consumer(options: ConsumerOptions): BrokerConsumer {
+    this.#open();
     return new MemoryConsumer(this.#state, options);
   }
 
   async revoke(taskIds: string[], expiresMs: number, terminate: boolean): Promise<void> {
+    this.#open();
     await this.storeRevoked(taskIds, expiresMs);
     const cmd: ControlCommand = { method: 'revoke', arguments: { task_id: taskIds, terminate, signal: null }, stored: true };
     for (const l of this.#state.control) l(cmd);
@@ -113,6 +122,7 @@ export class MemoryBroker implements Broker {
   }
 
   async storeRevoked(taskIds: string[], expiresMs: number): Promise<void> {
+    this.#open();
     const until = Date.now() + expiresMs;
     for (const id of taskIds) this.#state.revoked.add(id, until);
   }
@@ -230,7 +240,8 @@ class MemoryConsumer implements BrokerConsumer {
   }
 
   async deadLetter(d: Delivery, reason: string): Promise<void> {
-    this.#held.delete(d.tag);
+    // NOTE: only while held: a message that recovery already gave back (it runs elsewhere) gets no dead letter.
+    if (!this.#held.delete(d.tag)) return;
     this.state.dead.push({ reason, queue: d.queue, raw: d.raw, at: Date.now(), worker: this.options.workerId });
   }
 

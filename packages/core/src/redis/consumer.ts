@@ -174,9 +174,8 @@ export class RedisConsumer implements BrokerConsumer {
   }
 
   async defer(d: Delivery, eta: number): Promise<void> {
-    await this.conn.run('defer', (c) =>
-      c.multi().zadd(celeriacKeys.delayed, eta, `${d.key}\n${d.raw}`).hdel(this.#unacked, d.tag).exec(),
-    );
+    // NOTE: only while we still hold it (as dead-letter): recovery may have given it back to run elsewhere.
+    await this.conn.run('defer', (c) => withScripts(c).celeriacDefer(this.#unacked, celeriacKeys.delayed, d.tag, eta, `${d.key}\n${d.raw}`));
   }
 
   async #tick(workerId: string, info: string) {

@@ -8,6 +8,7 @@ export interface Scripts {
   celeriacRequeue(unacked: string, ...tags: string[]): Promise<number>;
   celeriacStore(...triplets: string[]): Promise<number>;
   celeriacDeadLetter(unacked: string, deadLetter: string, tag: string, entry: string): Promise<number>;
+  celeriacDefer(unacked: string, delayed: string, tag: string, eta: number, member: string): Promise<number>;
   celeriacTick(
     workers: string,
     info: string,
@@ -22,7 +23,7 @@ export interface Scripts {
   ): Promise<[number, number, number]>;
 }
 
-const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'dead-letter': 'celeriacDeadLetter' };
+const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'dead-letter': 'celeriacDeadLetter', defer: 'celeriacDefer' };
 
 let sources: { name: string; numberOfKeys: number; lua: string }[] | null = null;
 

@@ -1,5 +1,6 @@
 --[[
-  Gives held messages back to the front of their lists (the end consumers pop next).
+  Gives held messages back to the front of their lists (the end consumers pop next), in the order given:
+  the first tag is served first.
   Input:
     KEYS[1]     the worker's unacked hash
     ARGV[1..]   tags
@@ -7,7 +8,8 @@
     how many were given back
 ]]
 local n = 0
-for i = 1, #ARGV do
+-- The last one pushed is served first: push in reverse order.
+for i = #ARGV, 1, -1 do
   local v = redis.call('HGET', KEYS[1], ARGV[i])
   if v then
     local cut = string.find(v, '\n', 1, true)
