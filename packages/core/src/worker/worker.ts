@@ -8,7 +8,7 @@ import { RevokedSet } from '../broker/revoked';
 import { checkInt, expected } from '../config';
 import { MalformedMessage, decodeMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
-import { setLongTimeout } from '../utils/timers';
+import { MAX_TIMER_MS, setLongTimeout } from '../utils/timers';
 import { TypedEmitter } from './events';
 import { Job, WorkerShutdown, execute, type JobHost } from './request';
 
@@ -84,6 +84,10 @@ export class Worker extends TypedEmitter implements JobHost {
     this.prefetchMultiplier = checkInt('prefetchMultiplier', options.prefetchMultiplier ?? s.workerPrefetchMultiplier, 1);
     this.shutdownTimeout = checkInt('shutdownTimeout', options.shutdownTimeout ?? s.workerShutdownTimeout, 0);
     this.heartbeatInterval = checkInt('heartbeatInterval', options.heartbeatInterval ?? s.workerHeartbeatInterval, 1);
+    if (this.heartbeatInterval > MAX_TIMER_MS) {
+      // NOTE: Node runs a longer interval every millisecond: refuse it rather than beat a thousand times a second.
+      throw expected('heartbeatInterval', `at most ${MAX_TIMER_MS} ms (Node's longest timer, about 24.8 days)`, this.heartbeatInterval);
+    }
     this.heartbeatTimeout = checkInt('heartbeatTimeout', options.heartbeatTimeout ?? s.workerHeartbeatTimeout, 1);
     if (this.heartbeatTimeout <= this.heartbeatInterval) {
       throw expected('heartbeatTimeout', `greater than heartbeatInterval (${this.heartbeatInterval})`, this.heartbeatTimeout);

@@ -100,6 +100,10 @@ export function describeFarFuture(label: string, target: FarFutureTarget): void 
       if (target.delayedCount) expect(await target.delayedCount()).toBe(3);
     });
 
+    test('a heartbeat interval beyond Node\'s longest timer is refused with an error naming it', () => {
+      expect(() => app.worker({ heartbeatInterval: 2 ** 31, heartbeatTimeout: 2 ** 32 })).toThrow(/heartbeatInterval.*2147483647/);
+    });
+
     test('a 30-day time limit, get() timeout and shutdown grace period mean 30 days, not 1 ms', async () => {
       const slow = app.task('far.slow', async () => {
         await sleep(150);
