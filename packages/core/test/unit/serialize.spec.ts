@@ -129,3 +129,23 @@ describe('taskMessageMaxSize', () => {
     expect(await queued()).toBe(0);
   });
 });
+
+describe('nesting deeper than Python can decode', () => {
+  it('.delay() refuses an argument nested 5,000 levels deep, naming where', async () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 5_000; i++) v = { a: v };
+    const t = app.task('deep.args', ((..._a: unknown[]) => 1) as Anything);
+    const err = await refused(t.delay(v));
+    expect(err.message).toContain('argument 1 (args[0]).a.a.a.a.a.a.a.a…(');
+    expect(err.message).toContain('nested deeper than 500 levels');
+    expect(await queued()).toBe(0);
+  });
+
+  it('accepts 400 levels', async () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 400; i++) v = [v];
+    const t = app.task('deep.ok', ((..._a: unknown[]) => 1) as Anything);
+    await t.delay(v);
+    expect(await queued()).toBe(1);
+  });
+});
