@@ -152,8 +152,20 @@ export async function discard(host: JobHost, job: Job, reason: string): Promise<
   host.emit('revoked', { ...eventInfo(job.msg), reason });
 }
 
+/**
+ * NOTE: chord counters are not implemented yet (the workflows issue): the header task still runs (its own result
+ * is stored, as the user asked for it), but no worker will ever send the chord's body, so the body's result is
+ * failed at once and a get() on the chord raises instead of waiting forever.
+ */
+async function unsupportedChord(host: JobHost, msg: TaskMessage, body: SignatureDict): Promise<void> {
+  const bodyId = body.options.task_id;
+  host.logger.warn(`Task ${msg.task}[${msg.id}] is a header task of a chord (body ${body.task}): chords with Node header tasks are not supported yet; the body's result is stored as FAILURE`);
+  if (typeof bodyId === 'string' && bodyId) await storeMeta(host, metas.chordUnsupported(msg, body, bodyId));
+}
+
 export async function execute(host: JobHost, job: Job): Promise<void> {
   const { msg, def } = job;
+  if (msg.chord) await unsupportedChord(host, msg, msg.chord);
   if (host.isRevoked(msg.id)) return discard(host, job, 'revoked');
   if (msg.expires !== null && msg.expires <= Date.now()) return discard(host, job, 'expired');
   const settings = host.app.settings;
