@@ -120,7 +120,17 @@ async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean
       }
     }
   }
-  if (errbacks) for (const sig of msg.errbacks ?? []) await send(host, followUp(host, msg, sig, [msg.id, ...sig.args]));
+  if (errbacks) {
+    for (const sig of msg.errbacks ?? []) {
+      // NOTE: the task's own failure is stored already; an errback that can never be sent is reported, not stored over it.
+      try {
+        await send(host, followUp(host, msg, sig, [msg.id, ...sig.args]));
+      } catch (err) {
+        if (err instanceof AbandonedWrite) throw err;
+        host.reportError(err);
+      }
+    }
+  }
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   const why = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error);
   host.logger.warn(`Task ${msg.task}[${msg.id}] failed: ${why}`);

@@ -400,7 +400,8 @@ export class Worker extends TypedEmitter implements JobHost {
     }
     this.#holding.clear();
     const grace = setTimeout(() => this.#abortRunning(), timeout);
-    if (back.length) await this.durable('give back', () => this.consumer.requeue(back));
+    // NOTE: given up at a cold shutdown, they stay in the unacked hash, where another worker recovers them.
+    if (back.length) await this.durable('give back', () => this.consumer.requeue(back)).catch((err) => this.reportError(err));
     await this.onIdle();
     await Promise.all([...this.#pendingWrites]);
     clearTimeout(grace);

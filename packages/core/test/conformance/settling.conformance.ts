@@ -6,6 +6,7 @@ import {
   TaskError,
   consoleLogger,
   createApp,
+  signature,
   type AppConfig,
   type Celeriac,
   type TaskContext,
@@ -190,6 +191,25 @@ export function describeSettlingConformance(label: string, target: Target): void
       expect(String(err.excMessage)).toContain('taskMessageMaxSize');
       expect(await app.broker.queueLength('celery')).toBe(0);
       await expect((await next.delay('abc')).get({ timeout: 5_000 })).resolves.toBe(3);
+    });
+
+    test('an errback that can never be sent is reported; the failure stored is still the task\'s own, and the message is acked', async () => {
+      const app = await makeApp();
+      const t = app.task('s.fails', () => {
+        throw new RangeError('boom');
+      });
+      const eb = app.task('s.eb', (id: string) => id);
+      const w = await startWorker(app);
+      const errors: Error[] = [];
+      w.on('error', (e) => errors.push(e));
+      const res = await t.applyAsync([], { linkError: signature(eb.taskName, [], {}, { priority: 42 }) });
+      const err = await taskError(res.get({ timeout: 5_000 }));
+      expect(err.excType).toBe('ValueError');
+      expect(err.excMessage).toEqual(['boom']);
+      await until(() => errors.length > 0);
+      expect(errors[0]!.message).toMatch(/priority/);
+      await until(async () => (await w.onIdle(), w.running === 0));
+      expect(await app.broker.queueLength('celery')).toBe(0);
     });
 
     test('eager mode (taskAlwaysEager) stores the same EncodeError FAILURE', async () => {
