@@ -100,6 +100,11 @@ export function assertSerializable(taskName: string, args: readonly unknown[], k
  * or null when the whole value is JSON.
  */
 export function findUnserializable(value: unknown, label: string): string | null {
+  // NOTE: most results are a primitive: no walk, no allocation (this runs for every task stored).
+  if (typeof value !== 'object' || value === null) {
+    const bad = describe(value);
+    return bad ? `${label} is ${bad}` : null;
+  }
   const path: (string | number)[] = [];
   try {
     walk(value, path, new Set());
