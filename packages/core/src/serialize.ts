@@ -42,6 +42,8 @@ function walk(v: unknown, path: (string | number)[], seen: Set<object>): void {
     throw new Unserializable(`a ${v.constructor.name} (JSON would turn it into {}; send an array or object)`);
   }
   if (v instanceof Promise) throw new Unserializable('a Promise (await it first)');
+  if (v instanceof Error) throw new Unserializable(`an Error (JSON would turn it into {}; send its message)`);
+  if (v instanceof RegExp) throw new Unserializable('a RegExp (JSON would turn it into {}; send its source)');
   if (path.length > MAX_JSON_DEPTH) throw new Unserializable(`nested deeper than ${MAX_JSON_DEPTH} levels (Python's JSON decoder cannot read it)`);
   seen.add(v);
   if (Array.isArray(v)) {

@@ -102,6 +102,7 @@ export function describeSettlingConformance(label: string, target: Target): void
       ['a function', () => ({ cb: () => 1 }), 'result.cb is a function'],
       ['a symbol in an array', () => [Symbol('s')], 'result[0] is a symbol'],
       ['NaN', () => ({ ratio: NaN }), 'result.ratio is NaN'],
+      ['an Error', () => ({ ok: false, error: new Error('x') }), 'result.error is an Error'],
     ])('a result holding %s is FAILURE naming the path, not a silent SUCCESS', async (_what, make, says) => {
       const app = await makeApp();
       const t = app.task('s.odd', () => make() as number);

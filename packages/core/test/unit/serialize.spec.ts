@@ -44,6 +44,8 @@ describe('.delay() refuses arguments JSON cannot carry, naming the task and the 
     ['a Promise', () => [Promise.resolve(1)], 'argument 1 (args[0])', /Promise/],
     ['a nested function', () => [{ user: { notify: () => 1 } }], 'argument 1 (args[0]).user.notify', /a function/],
     ['a nested BigInt in an array', () => [[1, [2, 3n]]], 'argument 1 (args[0])[1][1]', /BigInt/],
+    ['an Error', () => [{ cause: new TypeError('x') }], 'argument 1 (args[0]).cause', /an Error \(JSON would turn it into \{\}/],
+    ['a RegExp', () => [/a+/], 'argument 1 (args[0])', /a RegExp/],
   ])('%s', async (_what, makeArgs, path, why) => {
     const t = app.task('users.send_register_active_mail', ((..._a: unknown[]) => 'sent') as Anything);
     const err = await refused(t.delay(...makeArgs()));
