@@ -266,7 +266,7 @@ export function describeSettlingConformance(label: string, target: Target): void
 
     test('a chord header task runs, and the chord body is stored FAILURE (ChordError) instead of never running', async () => {
       const app = await makeApp();
-      const add = app.task('s.chord.add', (a: number, b: number) => a + b);
+      app.task('s.chord.add', (a: number, b: number) => a + b);
       await startWorker(app);
       const bodyId = randomUUID();
       const msg = completeMessage({ id: randomUUID(), task: 's.chord.add', args: [1, 2], kwargs: {}, queue: 'celery', group: randomUUID(), groupIndex: 0 });
@@ -277,7 +277,6 @@ export function describeSettlingConformance(label: string, target: Target): void
       expect(err.excModule).toBe('celery.exceptions');
       expect(String(err.excMessage)).toContain('chords with Node header tasks are not supported');
       await expect(app.asyncResult(msg.id).get({ timeout: 5_000 })).resolves.toBe(3);
-      expect(add.taskName).toBe('s.chord.add');
     });
 
     test('a message with malformed callbacks is dead-lettered with the reason, not held STARTED forever', async () => {
