@@ -38,11 +38,20 @@ export class BrokerError extends CeleriacError {
   }
 }
 
+/** The result backend cannot be reached or answered with an error (a store, a read, a subscription). */
 export class BackendError extends CeleriacError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'BackendError';
   }
+}
+
+/**
+ * Whether a failed write may succeed if tried again: a broker or backend that is away or answered with an error.
+ * Anything else (a value that cannot be encoded, a message too large) fails the same way every time.
+ */
+export function isTransient(err: unknown): boolean {
+  return err instanceof BrokerError || err instanceof BackendError;
 }
 
 /** `result.get({ timeout })` ran out of time; the task may still finish later. */

@@ -145,12 +145,63 @@ function time(v: unknown, field: string): number | null {
   return t;
 }
 
-function limit(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v * 1000 : null;
+const show = (v: unknown): string => {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};
+
+/** `[hard, soft]` seconds, each null or a number >= 0 (0 = none, as Celery); absent or null = no limits. */
+function timeLimits(v: unknown): [number | null, number | null] {
+  if (v === null || v === undefined) return [null, null];
+  const ok = (x: unknown) => x === null || (typeof x === 'number' && Number.isFinite(x) && x >= 0);
+  if (!Array.isArray(v) || v.length !== 2 || !ok(v[0]) || !ok(v[1])) {
+    throw new MalformedMessage(`header timelimit must be [hard, soft] seconds (each null or a number >= 0), got ${show(v)}`);
+  }
+  const ms = (x: unknown) => (typeof x === 'number' && x > 0 ? x * 1000 : null);
+  return [ms(v[0]), ms(v[1])];
 }
 
-function sigList(v: unknown): SignatureDict[] | null {
-  return Array.isArray(v) ? (v.filter(isObj) as unknown as SignatureDict[]) : null;
+/** An integer >= 0, or null when absent. */
+function count(v: unknown, field: string): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new MalformedMessage(`header ${field} must be an integer >= 0, got ${show(v)}`);
+  return v;
+}
+
+/** A string, or null when absent. */
+function optString(v: unknown, field: string): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new MalformedMessage(`${field} must be a string or null, got ${show(v)}`);
+  return v;
+}
+
+/**
+ * One signature dict (a link, a chain step, a chord body), checked so that a follow-up never fails after the task
+ * ran: `task` a non-empty string, `args` an array, `kwargs` and `options` objects (absent or null: {}).
+ */
+function sigDict(v: unknown, at: string): SignatureDict {
+  if (!isObj(v)) throw new MalformedMessage(`${at} is not a signature object: ${show(v)}`);
+  if (typeof v.task !== 'string' || !v.task) throw new MalformedMessage(`${at}.task must be a task name, got ${show(v.task)}`);
+  if (!Array.isArray(v.args)) throw new MalformedMessage(`${at}.args must be an array, got ${show(v.args)}`);
+  const kwargs = v.kwargs ?? {};
+  if (!isObj(kwargs)) throw new MalformedMessage(`${at}.kwargs must be an object, got ${show(v.kwargs)}`);
+  const options = v.options ?? {};
+  if (!isObj(options)) throw new MalformedMessage(`${at}.options must be an object, got ${show(v.options)}`);
+  if (v.immutable !== undefined && v.immutable !== null && typeof v.immutable !== 'boolean') {
+    throw new MalformedMessage(`${at}.immutable must be a boolean, got ${show(v.immutable)}`);
+  }
+  const subtask = v.subtask_type ?? null;
+  if (subtask !== null && typeof subtask !== 'string') throw new MalformedMessage(`${at}.subtask_type must be a string or null, got ${show(v.subtask_type)}`);
+  return { ...v, task: v.task, args: v.args, kwargs, options, subtask_type: subtask, immutable: v.immutable === true };
+}
+
+function sigList(v: unknown, at: string): SignatureDict[] | null {
+  if (v === null || v === undefined) return null;
+  if (!Array.isArray(v)) throw new MalformedMessage(`${at} must be a list of signatures or null, got ${show(v)}`);
+  return v.map((x, i) => sigDict(x, `${at}[${i}]`));
 }
 
 /** Decodes one queue entry; throws MalformedMessage with a reason a person can act on. */
@@ -186,9 +237,12 @@ export function decodeMessage(raw: string, queue: string): TaskMessage {
   if (!Array.isArray(body) || !Array.isArray(body[0]) || (body[1] !== undefined && !isObj(body[1]))) {
     throw new MalformedMessage('body is not [args, kwargs, embed]');
   }
-  const embed = isObj(body[2]) ? body[2] : {};
+  if (body[2] !== undefined && body[2] !== null && !isObj(body[2])) throw new MalformedMessage(`body embed (body[2]) is not an object: ${show(body[2])}`);
+  const embed: Obj = body[2] ?? {};
   const deliveryInfo = isObj(props.delivery_info) ? props.delivery_info : {};
-  const tl = Array.isArray(headers.timelimit) ? headers.timelimit : [];
+  if (headers.ignore_result !== undefined && headers.ignore_result !== null && typeof headers.ignore_result !== 'boolean') {
+    throw new MalformedMessage(`header ignore_result must be a boolean, got ${show(headers.ignore_result)}`);
+  }
   return {
     id: headers.id,
     task: headers.task,
@@ -198,21 +252,21 @@ export function decodeMessage(raw: string, queue: string): TaskMessage {
     priority: typeof props.priority === 'number' ? props.priority : 0,
     eta: time(headers.eta, 'eta'),
     expires: time(headers.expires, 'expires'),
-    retries: typeof headers.retries === 'number' ? headers.retries : 0,
-    rootId: typeof headers.root_id === 'string' ? headers.root_id : headers.id,
-    parentId: typeof headers.parent_id === 'string' ? headers.parent_id : null,
-    group: typeof headers.group === 'string' ? headers.group : null,
-    groupIndex: typeof headers.group_index === 'number' ? headers.group_index : null,
-    timeLimit: [limit(tl[0]), limit(tl[1])],
+    retries: count(headers.retries, 'retries') ?? 0,
+    rootId: optString(headers.root_id, 'header root_id') || headers.id,
+    parentId: optString(headers.parent_id, 'header parent_id'),
+    group: optString(headers.group, 'header group'),
+    groupIndex: count(headers.group_index, 'group_index'),
+    timeLimit: timeLimits(headers.timelimit),
     ignoreResult: headers.ignore_result === true,
     origin: typeof headers.origin === 'string' ? headers.origin : '',
     lang: typeof headers.lang === 'string' ? headers.lang : 'py',
     replyTo: typeof props.reply_to === 'string' ? props.reply_to : '',
     deliveryTag: typeof props.delivery_tag === 'string' ? props.delivery_tag : randomUUID(),
     redelivered: headers.redelivered === true || deliveryInfo.redelivered === true,
-    callbacks: sigList(embed.callbacks),
-    errbacks: sigList(embed.errbacks),
-    chain: sigList(embed.chain),
-    chord: isObj(embed.chord) ? (embed.chord as unknown as SignatureDict) : null,
+    callbacks: sigList(embed.callbacks, 'embed.callbacks'),
+    errbacks: sigList(embed.errbacks, 'embed.errbacks'),
+    chain: sigList(embed.chain, 'embed.chain'),
+    chord: embed.chord === null || embed.chord === undefined ? null : sigDict(embed.chord, 'embed.chord'),
   };
 }

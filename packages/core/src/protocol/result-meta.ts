@@ -1,4 +1,5 @@
 // Celery's result-backend value (`celery-task-meta-<id>`, shared/celery-wire.md §9).
+import { inspect } from 'node:util';
 import { toNaiveUtcIso } from './dates';
 
 export interface ResultMeta {
@@ -46,13 +47,40 @@ export function exceptionInfo(err: unknown): ExceptionInfo {
     // A subclass that does not set `name` inherits "Error" / "TypeError": name it by its class instead.
     const ctorName = (err.constructor as { name?: unknown } | undefined)?.name;
     const inherited = JS_ERROR_NAMES.has(err.name) && typeof ctorName === 'string' && ctorName !== '' && ctorName !== err.name;
-    const name = inherited ? (ctorName as string) : err.name || 'Error';
+    const name = inherited ? (ctorName as string) : (typeof err.name === 'string' && err.name) || 'Error';
     const builtin = PY_BUILTINS[name];
-    if (builtin) return { exc_type: builtin, exc_message: [err.message], exc_module: 'builtins' };
+    if (builtin) return { exc_type: builtin, exc_message: [String(err.message)], exc_module: 'builtins' };
     // NOTE: an unknown module makes Python build a class of that name on the fly (celery.exceptions.<name>).
-    return { exc_type: name, exc_message: [err.message], exc_module: 'celeriac' };
+    return { exc_type: name, exc_message: [String(err.message)], exc_module: 'celeriac' };
   }
-  return { exc_type: 'Exception', exc_message: [String(err)], exc_module: 'builtins' };
+  return { exc_type: 'Exception', exc_message: [describeThrown(err)], exc_module: 'builtins' };
+}
+
+/**
+ * The message of something thrown that is not an Error (`throw { code: 42 }`, `throw 'boom'`): its JSON when it
+ * has one, so a plain object reads `{"code":42}` instead of "[object Object]".
+ */
+export function describeThrown(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'undefined':
+      return 'undefined was thrown (not an Error)';
+    case 'object':
+      if (v === null) return 'null was thrown (not an Error)';
+      try {
+        const json = JSON.stringify(v) as string | undefined;
+        if (json !== undefined && json !== '{}') return json;
+      } catch {
+        // a cycle or a BigInt inside: inspect() below prints those
+      }
+      return inspect(v, { depth: 4, breakLength: Infinity });
+    case 'function':
+    case 'symbol':
+      return inspect(v);
+    default:
+      return String(v);
+  }
 }
 
 export function isExceptionInfo(v: unknown): v is ExceptionInfo {

@@ -3,6 +3,7 @@
 import type { ResultBackend } from '../backend/backend';
 import type { ResultMeta } from '../protocol/result-meta';
 import { redactUrl } from '../config';
+import { BackendError, SerializationError } from '../errors';
 import { celeryKeys } from './keys';
 import type { Connection, ConnectionPool, Subscriber } from './connection';
 import { withScripts } from './scripts';
@@ -31,7 +32,14 @@ export class RedisBackend implements ResultBackend {
    * far fewer round trips and bytes than SET + PUBLISH each. A failed batch rejects every store in it.
    */
   store(meta: ResultMeta, expiresMs: number): Promise<void> {
-    this.#batch.push(celeryKeys.taskMeta(meta.task_id), JSON.stringify(meta), String(expiresMs));
+    let json: string;
+    try {
+      json = JSON.stringify(meta);
+    } catch (err) {
+      // NOTE: permanent, unlike a BackendError: a worker does not retry it (results are checked before this).
+      return Promise.reject(new SerializationError(`Cannot store the state of task ${meta.task_id}: ${(err as Error).message}`));
+    }
+    this.#batch.push(celeryKeys.taskMeta(meta.task_id), json, String(expiresMs));
     if (!this.#flush) this.#flush = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushNow());
     return this.#flush;
   }
@@ -40,27 +48,44 @@ export class RedisBackend implements ResultBackend {
     const batch = this.#batch;
     this.#batch = [];
     this.#flush = null;
-    await this.#conn.run('store results', (c) => withScripts(c).celeriacStore(...batch));
+    const n = batch.length / 3;
+    await this.#conn.run('store results', (c) => withScripts(c).celeriacStore(...batch)).catch(this.#fail(`store ${n === 1 ? 'a result' : `${n} results`}`));
+  }
+
+  /** Rejects with a BackendError naming this backend (password hidden) and the operation, the cause attached. */
+  #fail(what: string): (err: unknown) => never {
+    return (err: unknown) => {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new BackendError(`Result backend ${this.url} could not ${what}: ${why}`, { cause: err });
+    };
   }
 
   async get(taskId: string): Promise<ResultMeta | null> {
-    const v = await this.#conn.run('GET result', (c) => c.get(celeryKeys.taskMeta(taskId)));
-    return v === null ? null : (JSON.parse(v) as ResultMeta);
+    const key = celeryKeys.taskMeta(taskId);
+    const v = await this.#conn.run('GET result', (c) => c.get(key)).catch(this.#fail(`read the result of task ${taskId}`));
+    if (v === null) return null;
+    try {
+      return JSON.parse(v) as ResultMeta;
+    } catch (err) {
+      return this.#fail(`read the result of task ${taskId} (${key} is not JSON)`)(err);
+    }
   }
 
   async forget(taskId: string): Promise<void> {
-    await this.#conn.run('forget', (c) => c.del(celeryKeys.taskMeta(taskId)));
+    await this.#conn.run('forget', (c) => c.del(celeryKeys.taskMeta(taskId))).catch(this.#fail(`forget the result of task ${taskId}`));
   }
 
   async subscribe(taskId: string, listener: (meta: ResultMeta) => void): Promise<() => void> {
     if (!this.#sub) this.#sub = this.pool.subscriber(this.#rawUrl);
-    const unsubscribe = await this.#sub.subscribe(celeryKeys.taskMeta(taskId), (message) => {
-      try {
-        listener(JSON.parse(message) as ResultMeta);
-      } catch {
-        // a value that is not JSON is not ours to report
-      }
-    });
+    const unsubscribe = await this.#sub
+      .subscribe(celeryKeys.taskMeta(taskId), (message) => {
+        try {
+          listener(JSON.parse(message) as ResultMeta);
+        } catch {
+          // a value that is not JSON is not ours to report
+        }
+      })
+      .catch(this.#fail(`subscribe to the result of task ${taskId}`));
     // NOTE: a state published while the subscriber was reconnecting is lost; read it once the channel is back.
     const stopRecheck = this.#sub.onReconnect(() => {
       this.get(taskId).then((meta) => meta && listener(meta), () => undefined);

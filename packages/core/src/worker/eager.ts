@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Celeriac } from '../app';
 import { completeMessage } from '../protocol/message';
 import type { TaskDefinition } from '../task';
-import { metas } from './meta';
+import { metas, unstorableResult } from './meta';
 import { runTask } from './trace';
 
 export interface EagerOptions {
@@ -34,9 +34,16 @@ export async function runEager(app: Celeriac, def: TaskDefinition, args: unknown
     switch (outcome.kind) {
       case 'retry':
         continue;
-      case 'success':
+      case 'success': {
+        const unstorable = store ? unstorableResult(msg, outcome.value) : null;
+        if (unstorable) {
+          if (opts.propagate) throw unstorable;
+          await app.backend.store(metas.failure(msg, unstorable), expires);
+          return undefined;
+        }
         if (store) await app.backend.store(metas.success(msg, outcome.value), expires);
         return outcome.value;
+      }
       default: {
         const error = outcome.kind === 'failure' ? outcome.error : outcome.kind === 'reject' ? new Error(`rejected: ${outcome.reason}`) : outcome.reason;
         if (!store || opts.propagate) throw error;

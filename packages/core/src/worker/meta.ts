@@ -1,8 +1,9 @@
 // The result metas a worker stores, in Celery's shape.
 import { exceptionInfo, makeMeta, type ResultMeta } from '../protocol/result-meta';
-import type { TaskMessage } from '../protocol/message';
+import type { SignatureDict, TaskMessage } from '../protocol/message';
 import { States } from '../states';
-import { TimeLimitExceeded } from '../errors';
+import { SerializationError, TimeLimitExceeded } from '../errors';
+import { findUnserializable } from '../serialize';
 
 const common = (msg: TaskMessage) => ({ groupId: msg.group, parentId: msg.parentId, name: msg.task });
 
@@ -14,6 +15,8 @@ export function failureInfo(err: unknown) {
   if (err instanceof TimeLimitExceeded) {
     return { exc_type: 'TimeLimitExceeded', exc_message: [err.message], exc_module: 'celery.exceptions' };
   }
+  // NOTE: what Celery stores when kombu cannot encode a result or a message, so Python's get() raises EncodeError.
+  if (err instanceof SerializationError) return { exc_type: 'EncodeError', exc_message: [err.message], exc_module: 'kombu.exceptions' };
   return exceptionInfo(err);
 }
 
@@ -32,5 +35,31 @@ export const metas = {
     }),
   revoked: (msg: TaskMessage, reason: string): ResultMeta =>
     makeMeta(msg.id, States.REVOKED, { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' }, { ...common(msg), done: true }),
+  /** Celery's `NotRegistered(name)`: Python's get() raises celery.exceptions.NotRegistered. */
+  notRegistered: (msg: TaskMessage): ResultMeta =>
+    makeMeta(msg.id, States.FAILURE, { exc_type: 'NotRegistered', exc_message: [msg.task], exc_module: 'celery.exceptions' }, { ...common(msg), done: true }),
+  /** The body of a chord whose header task reached a celeriac worker (no chord counters yet): Celery's ChordError. */
+  chordUnsupported: (msg: TaskMessage, body: SignatureDict, bodyId: string): ResultMeta =>
+    makeMeta(
+      bodyId,
+      States.FAILURE,
+      {
+        exc_type: 'ChordError',
+        exc_message: [
+          `Chord body ${body.task} [${bodyId}] cannot run: its header task ${msg.task} [${msg.id}] reached a celeriac worker, and chords with Node header tasks are not supported yet`,
+        ],
+        exc_module: 'celery.exceptions',
+      },
+      { parentId: msg.id, name: body.task, done: true },
+    ),
   custom: (msg: TaskMessage, state: string, meta: unknown): ResultMeta => makeMeta(msg.id, state, meta, common(msg)),
 };
+
+/**
+ * The error to store instead of a result JSON cannot carry (a BigInt, a cycle, a Map…), naming where it is;
+ * null when the result can be stored. Celery stores such a task as FAILURE with kombu's EncodeError.
+ */
+export function unstorableResult(msg: Pick<TaskMessage, 'id' | 'task'>, value: unknown): SerializationError | null {
+  const bad = findUnserializable(value, 'result');
+  return bad ? new SerializationError(`Cannot store the result of task "${msg.task}" [${msg.id}]: ${bad}; a task's result must be JSON.`) : null;
+}

@@ -3,19 +3,31 @@ import type { Celeriac } from '../app';
 import type { BrokerConsumer, Delivery } from '../broker/broker';
 import { Signature } from '../canvas';
 import { TimeLimitExceeded } from '../errors';
+import { describeThrown } from '../protocol/result-meta';
 import type { SignatureDict, TaskMessage } from '../protocol/message';
 import type { ResultMeta } from '../protocol/result-meta';
 import type { TaskDefinition } from '../task';
 import type { Logger } from '../utils/logger';
 import type { TaskEventInfo, WorkerEvents } from './events';
-import { metas } from './meta';
-import { Cancellation, runTask } from './trace';
+import { metas, unstorableResult } from './meta';
+import { Cancellation, runTask, type Outcome } from './trace';
 
 /** Abort reason of a cold shutdown: the message goes back to its queue. */
 export class WorkerShutdown extends Error {
   constructor() {
     super('worker shut down');
     this.name = 'WorkerShutdown';
+  }
+}
+
+/**
+ * A broker or backend write given up at a cold shutdown (Redis away): what follows it (the ack above all) must
+ * not run, so the message stays in the unacked hash and another worker recovers it.
+ */
+export class AbandonedWrite extends Error {
+  constructor(readonly what: string, options?: { cause?: unknown }) {
+    super(`${what} abandoned at shutdown`, options);
+    this.name = 'AbandonedWrite';
   }
 }
 
@@ -75,6 +87,10 @@ function followUp(host: JobHost, parent: TaskMessage, sig: SignatureDict, args: 
 
 async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean, runtime: number): Promise<void> {
   const { msg } = job;
+  if (store || msg.callbacks?.length || msg.chain?.length) {
+    const unstorable = unstorableResult(msg, value);
+    if (unstorable) return onFailure(host, job, unstorable, store, runtime);
+  }
   const next: TaskMessage[] = [];
   for (const sig of msg.callbacks ?? []) next.push(followUp(host, msg, sig, sig.immutable ? sig.args : [value, ...sig.args]));
   if (msg.chain?.length) {
@@ -90,7 +106,7 @@ async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean
   if (host.listenerCount('completed')) host.emit('completed', { ...eventInfo(msg), result: value, runtime });
 }
 
-async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean, runtime: number): Promise<void> {
+async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean, runtime: number, errbacks = true): Promise<void> {
   const { msg } = job;
   if (store) {
     await storeMeta(host, metas.failure(msg, error));
@@ -104,9 +120,19 @@ async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean
       }
     }
   }
-  for (const sig of msg.errbacks ?? []) await send(host, followUp(host, msg, sig, [msg.id, ...sig.args]));
+  if (errbacks) {
+    for (const sig of msg.errbacks ?? []) {
+      // NOTE: the task's own failure is stored already; an errback that can never be sent is reported, not stored over it.
+      try {
+        await send(host, followUp(host, msg, sig, [msg.id, ...sig.args]));
+      } catch (err) {
+        if (err instanceof AbandonedWrite) throw err;
+        host.reportError(err);
+      }
+    }
+  }
   await host.durable('ack', () => host.consumer.ack(job.delivery));
-  const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const why = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error);
   host.logger.warn(`Task ${msg.task}[${msg.id}] failed: ${why}`);
   host.emit('failed', { ...eventInfo(msg), error, runtime });
 }
@@ -136,8 +162,20 @@ export async function discard(host: JobHost, job: Job, reason: string): Promise<
   host.emit('revoked', { ...eventInfo(job.msg), reason });
 }
 
+/**
+ * NOTE: chord counters are not implemented yet (the workflows issue): the header task still runs (its own result
+ * is stored, as the user asked for it), but no worker will ever send the chord's body, so the body's result is
+ * failed at once and a get() on the chord raises instead of waiting forever.
+ */
+async function unsupportedChord(host: JobHost, msg: TaskMessage, body: SignatureDict): Promise<void> {
+  const bodyId = body.options.task_id;
+  host.logger.warn(`Task ${msg.task}[${msg.id}] is a header task of a chord (body ${body.task}): chords with Node header tasks are not supported yet; the body's result is stored as FAILURE`);
+  if (typeof bodyId === 'string' && bodyId) await storeMeta(host, metas.chordUnsupported(msg, body, bodyId));
+}
+
 export async function execute(host: JobHost, job: Job): Promise<void> {
   const { msg, def } = job;
+  if (msg.chord) await unsupportedChord(host, msg, msg.chord);
   if (host.isRevoked(msg.id)) return discard(host, job, 'revoked');
   if (msg.expires !== null && msg.expires <= Date.now()) return discard(host, job, 'expired');
   const settings = host.app.settings;
@@ -158,6 +196,33 @@ export async function execute(host: JobHost, job: Job): Promise<void> {
   });
   const runtime = performance.now() - t0;
   host.release(job);
+  try {
+    return await settle(host, job, outcome, store, runtime);
+  } catch (err) {
+    return settleFailed(host, job, err, store, runtime);
+  }
+}
+
+/**
+ * Settling failed for good (a write that cannot succeed: a follow-up message too large, a value a backend cannot
+ * encode…): the task is stored as FAILURE and acked instead, so nothing waits on it forever; if even that fails,
+ * the message is dead-lettered with the reason. Only an abandoned write (cold shutdown) leaves it unacked.
+ */
+async function settleFailed(host: JobHost, job: Job, err: unknown, store: boolean, runtime: number): Promise<void> {
+  if (err instanceof AbandonedWrite) return;
+  const { msg } = job;
+  try {
+    await onFailure(host, job, err, store, runtime, false);
+  } catch (again) {
+    if (again instanceof AbandonedWrite) return;
+    host.reportError(again);
+    const why = again instanceof Error ? again.message : describeThrown(again);
+    await host.deadLetter(job.delivery, `task ${msg.task}[${msg.id}] could not be settled: ${why}`);
+  }
+}
+
+async function settle(host: JobHost, job: Job, outcome: Outcome, store: boolean, runtime: number): Promise<void> {
+  const { msg } = job;
   switch (outcome.kind) {
     case 'success':
       return onSuccess(host, job, outcome.value, store, runtime);

@@ -1,7 +1,8 @@
 // Runs one task function and says what happened: success, retry, failure, rejection.
 // Side effects (storing, acking, sending callbacks) belong to the caller: the worker or eager mode.
 import { exponentialBackoff } from '../backoff';
-import { MaxRetriesExceededError, Reject, Retry, TimeLimitExceeded, UnrecoverableError } from '../errors';
+import { MaxRetriesExceededError, Reject, Retry, SerializationError, TimeLimitExceeded, UnrecoverableError } from '../errors';
+import { findUnserializable } from '../serialize';
 import type { TaskMessage } from '../protocol/message';
 import type { Settings } from '../config';
 import type { TaskContext, TaskDefinition } from '../task';
@@ -109,7 +110,12 @@ function makeContext(req: RunRequest, cancellation: Cancellation): TaskContext {
       const countdown = options.countdown ?? req.def.options.defaultRetryDelay ?? req.settings.taskDefaultRetryDelay;
       throw new Retry(countdown, options.exc ?? null);
     },
-    updateState: ({ state, meta }) => req.updateState(state, meta ?? null),
+    updateState: ({ state, meta }) => {
+      // NOTE: refused here, so the task can catch it: a backend write would otherwise fail or turn it into {}.
+      const bad = findUnserializable(meta ?? null, 'meta');
+      if (bad) return Promise.reject(new SerializationError(`Cannot store state ${String(state)} of task "${msg.task}" [${msg.id}]: ${bad}; a state's meta must be JSON.`));
+      return req.updateState(state, meta ?? null);
+    },
   };
 }
 

@@ -6,11 +6,13 @@ import type { Celeriac } from '../app';
 import type { BrokerConsumer, ControlCommand, Delivery, WorkerInfo } from '../broker/broker';
 import { RevokedSet } from '../broker/revoked';
 import { checkInt, expected } from '../config';
-import { MalformedMessage, decodeMessage } from '../protocol/message';
+import { isTransient } from '../errors';
+import { MalformedMessage, decodeMessage, type TaskMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
 import { MAX_TIMER_MS, setLongTimeout } from '../utils/timers';
 import { TypedEmitter } from './events';
-import { Job, WorkerShutdown, execute, type JobHost } from './request';
+import { metas } from './meta';
+import { AbandonedWrite, Job, WorkerShutdown, execute, type JobHost } from './request';
 
 /** @publicApi */
 export interface WorkerOptions {
@@ -199,7 +201,7 @@ export class Worker extends TypedEmitter implements JobHost {
     try {
       const msg = decodeMessage(d.raw, d.queue);
       const def = this.app.registry.get(msg.task);
-      if (!def) return this.#background(this.deadLetter(d, `unknown task "${msg.task}": not registered on worker ${this.hostname}`));
+      if (!def) return this.#background(this.#unknownTask(d, msg));
       job = new Job(d, msg, def);
     } catch (err) {
       if (err instanceof MalformedMessage) return this.#background(this.deadLetter(d, `malformed message: ${err.reason}`));
@@ -223,6 +225,17 @@ export class Worker extends TypedEmitter implements JobHost {
     }
     this.#buffer.push(job);
     this.#pump();
+  }
+
+  /**
+   * NOTE: as Celery's worker does for a task it does not know, FAILURE (NotRegistered) is stored before the message
+   * is dead-lettered, so a get() from Node or Python rejects at once instead of waiting for its timeout.
+   */
+  async #unknownTask(d: Delivery, msg: TaskMessage): Promise<void> {
+    if (!msg.ignoreResult) {
+      await this.durable('store result', () => this.app.backend.store(metas.notRegistered(msg), this.app.settings.resultExpires));
+    }
+    await this.deadLetter(d, `unknown task "${msg.task}": not registered on worker ${this.hostname}`);
   }
 
   async deadLetter(d: Delivery, reason: string): Promise<void> {
@@ -328,16 +341,22 @@ export class Worker extends TypedEmitter implements JobHost {
     }
   }
 
-  /** Runs a broker write until it succeeds (Redis may be away for a while); gives up only on a cold shutdown. */
-  async durable<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs a broker write until it succeeds (Redis may be away for a while). Only a connection failure is waited
+   * out: any other error (a value that cannot be encoded, a message too large) would fail the same way forever,
+   * so it is thrown at once for the caller to fail the task. On a cold shutdown the write is given up with an
+   * AbandonedWrite, and nothing after it (no ack) runs.
+   */
+  async durable<T>(what: string, fn: () => Promise<T>): Promise<T> {
     let wait = 100;
     for (;;) {
       try {
         return await fn();
       } catch (err) {
+        if (!isTransient(err)) throw err;
         if (this.#givingUp) {
           this.logger.error(`${what} abandoned at shutdown (the message stays recoverable): ${(err as Error).message}`);
-          return undefined;
+          throw new AbandonedWrite(what, { cause: err });
         }
         this.reportError(err);
         await sleep(wait);
@@ -347,6 +366,8 @@ export class Worker extends TypedEmitter implements JobHost {
   }
 
   reportError(err: unknown): void {
+    // NOTE: durable() logged it when it gave up; the message stays in the unacked hash on purpose.
+    if (err instanceof AbandonedWrite) return;
     const error = err instanceof Error ? err : new Error(String(err));
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else this.logger.error(error.message);
@@ -391,7 +412,8 @@ export class Worker extends TypedEmitter implements JobHost {
     }
     this.#holding.clear();
     const grace = setLongTimeout(() => this.#abortRunning(), timeout);
-    if (back.length) await this.durable('give back', () => this.consumer.requeue(back));
+    // NOTE: given up at a cold shutdown, they stay in the unacked hash, where another worker recovers them.
+    if (back.length) await this.durable('give back', () => this.consumer.requeue(back)).catch((err) => this.reportError(err));
     await this.onIdle();
     await Promise.all([...this.#pendingWrites]);
     clearTimeout(grace);

@@ -32,6 +32,16 @@ const KINDS: ((m: string) => Omit<Garbage, 'marker'>)[] = [
   (m) => ({ raw: envelope(m, { encoding: 'gzip' }), reason: /body_encoding "gzip" is not supported/ }),
   (m) => ({ raw: envelope(m, { headers: { lang: 'py', task: 'chaos.work', id: randomUUID(), eta: 'tomorrow-ish' } }), reason: /eta is not an ISO 8601 time/ }),
   (m) => ({ raw: Buffer.concat([Buffer.from(`${m} `), Buffer.from([0xff, 0xfe, 0x00, 0xc3])]), reason: /not JSON/ }),
+  (m) => ({ raw: envelope(m, { headers: { lang: 'py', task: 'chaos.work', id: randomUUID(), retries: -1 } }), reason: /header retries must be an integer >= 0, got -1/ }),
+  (m) => ({ raw: envelope(m, { headers: { lang: 'py', task: 'chaos.work', id: randomUUID(), timelimit: 'soon' } }), reason: /header timelimit must be \[hard, soft\]/ }),
+  (m) => ({
+    raw: envelope(m, { body: Buffer.from(JSON.stringify([[m, 0], {}, { callbacks: [{ task: 'chaos.work', args: [], kwargs: 'x=1', options: {} }] }])).toString('base64') }),
+    reason: /embed\.callbacks\[0\]\.kwargs must be an object/,
+  }),
+  (m) => ({
+    raw: envelope(m, { body: Buffer.from(JSON.stringify([[m, 0], {}, { chain: [{ task: 42, args: [], kwargs: {}, options: {} }] }])).toString('base64') }),
+    reason: /embed\.chain\[0\]\.task must be a task name, got 42/,
+  }),
 ];
 
 /** `n` garbage entries, cycling through every kind. */

@@ -1,7 +1,7 @@
 // Redis not running at all: every call fails within its bound with an error naming the URL, the
 // password replaced by ***; nothing hangs. The worker CLI exits with that error.
 import { spawn } from 'node:child_process';
-import { BrokerError, createApp, type Celeriac } from '@celeriac/core';
+import { BackendError, BrokerError, createApp, type Celeriac } from '@celeriac/core';
 import { freePort } from '../support/redis-server';
 import { CLI, FIXTURE, report } from './chaos-support';
 
@@ -53,7 +53,10 @@ describe('Redis not running', () => {
     expect(got.error).toBeInstanceOf(Error);
     expect(got.ms).toBeLessThan(1_500 + SLACK);
     expect((got.error as Error).message).not.toContain('s3cret-pw');
-    expect(state.error).toBeInstanceOf(BrokerError);
+    // the result backend's failures are BackendErrors, the connection's BrokerError as their cause
+    expect(state.error).toBeInstanceOf(BackendError);
+    expect((state.error as BackendError).cause).toBeInstanceOf(BrokerError);
+    expect((state.error as Error).message).toContain(`redis://:***@127.0.0.1:${port}/0`);
     expect(state.ms).toBeLessThan(TIMEOUT + SLACK);
   });
 

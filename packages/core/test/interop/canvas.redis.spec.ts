@@ -129,4 +129,20 @@ describe('links and canvas from Python', () => {
     const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['proj.add', [1, 1]], ['proj.add', [2, 2]]], body: ['node.sum'] });
     expect(out).toMatchObject({ ok: true, result: 6 });
   });
+
+  // NOTE: no chord counters on a celeriac worker yet: the body's result is failed with Celery's ChordError, so
+  // Python's get() raises (producer.py waits 10 s at most: a hang would be a celery TimeoutError instead).
+  it.each([
+    ['Python', ['proj.echo']],
+    ['Node', ['node.sum']],
+  ])('a chord whose header tasks run on Node and body on %s: Python get() raises ChordError', async (_where, body) => {
+    const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['node.add', [1, 1]], ['node.add', [2, 2]]], body });
+    expect(out).toMatchObject({ ok: false, exc_type: 'ChordError', exc_module: 'celery.exceptions', state: 'FAILURE' });
+    expect(String(out.exc_args?.[0])).toContain('chords with Node header tasks are not supported');
+  });
+
+  it('a chord with one Node and one Python header task: Python get() raises ChordError', async () => {
+    const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['proj.add', [1, 1]], ['node.add', [2, 2]]], body: ['proj.echo'] });
+    expect(out).toMatchObject({ ok: false, exc_type: 'ChordError', exc_module: 'celery.exceptions' });
+  });
 });

@@ -87,6 +87,19 @@ describe('Python producer → celeriac worker', () => {
     expect(custom).toMatchObject({ ok: false, exc_type: 'PaymentDeclined', exc_args: ['card declined'], state: 'FAILURE' });
   });
 
+  it('a Node result JSON cannot carry (10n): Python get() raises kombu.exceptions.EncodeError', async () => {
+    const out = await send('node.bigint');
+    expect(out).toMatchObject({ ok: false, exc_type: 'EncodeError', exc_module: 'kombu.exceptions', state: 'FAILURE' });
+    expect(String(out.exc_args?.[0])).toContain('result is a BigInt');
+  });
+
+  it('a task the celeriac worker does not know: Python get() raises celery.exceptions.NotRegistered at once', async () => {
+    const out = await send('node.nobody_knows', { args: [1] });
+    expect(out).toMatchObject({ ok: false, exc_type: 'NotRegistered', exc_module: 'celery.exceptions', exc_args: ['node.nobody_knows'], state: 'FAILURE' });
+    const letters = await app.broker.deadLetters();
+    expect(letters.some((l) => l.reason.includes('unknown task "node.nobody_knows"'))).toBe(true);
+  });
+
   it('retries done by the Node task (ctx.retry) end in SUCCESS for Python', async () => {
     const out = await send('node.flaky', { args: [2] });
     expect(out).toMatchObject({ ok: true, result: { retries: 2 } });

@@ -152,6 +152,8 @@ export function createInteropApp(redisUrl: string): { app: Celeriac; records: Re
   app.task('node.add', (x: number, y: number) => x + y);
   app.task('node.mul', (x: number, y: number) => x * y);
   app.task('node.sum', (xs: number[]) => xs.reduce((a, b) => a + b, 0));
+  // A result JSON cannot carry: stored as FAILURE with kombu's EncodeError.
+  app.task('node.bigint', () => 10n as unknown as number);
   // Python kwargs arrive as one trailing object argument.
   app.task('node.echo', (...args: unknown[]) => ({ args }));
   app.task(

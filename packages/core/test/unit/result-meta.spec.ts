@@ -139,3 +139,35 @@ describe('errorFromMeta: what result.get() rejects with', () => {
     expect(err.excType).toBe('Exception');
   });
 });
+
+describe('exceptionInfo of a thrown value that is not an Error', () => {
+  it.each<[string, unknown, string]>([
+    ['a plain object: its JSON', { code: 42 }, '{"code":42}'],
+    ['an array', [1, 'a'], '[1,"a"]'],
+    ['a string as is', 'boom', 'boom'],
+    ['a number', 7, '7'],
+    ['a boolean', false, 'false'],
+    ['a BigInt', 10n, '10'],
+    ['null', null, 'null was thrown (not an Error)'],
+    ['undefined', undefined, 'undefined was thrown (not an Error)'],
+    ['an object JSON cannot carry: inspected', { n: 10n }, '{ n: 10n }'],
+    ['an object without prototype', Object.assign(Object.create(null) as object, { a: 1 }), '{"a":1}'],
+    ['an object whose JSON is {}: inspected', new Map([['k', 1]]), "Map(1) { 'k' => 1 }"],
+    ['a symbol', Symbol('s'), 'Symbol(s)'],
+    ['a function', function named() {}, '[Function: named]'],
+  ])('%s', (_what, thrown, message) => {
+    expect(exceptionInfo(thrown)).toEqual({ exc_type: 'Exception', exc_message: [message], exc_module: 'builtins' });
+  });
+
+  it('an Error whose name is not a string is named Error; its message is always a string', () => {
+    const e = new Error('x');
+    (e as unknown as { name: unknown }).name = 42;
+    expect(exceptionInfo(e)).toEqual({ exc_type: 'Exception', exc_message: ['x'], exc_module: 'builtins' });
+  });
+
+  it('a SerializationError is stored as kombu.exceptions.EncodeError', async () => {
+    const { SerializationError } = await import('@celeriac/core');
+    const meta = metas.failure(completeMessage({ id: 'i', task: 't', args: [], kwargs: {}, queue: 'celery' }), new SerializationError('bad'));
+    expect(meta.result).toEqual({ exc_type: 'EncodeError', exc_message: ['bad'], exc_module: 'kombu.exceptions' });
+  });
+});

@@ -44,6 +44,8 @@ describe('.delay() refuses arguments JSON cannot carry, naming the task and the 
     ['a Promise', () => [Promise.resolve(1)], 'argument 1 (args[0])', /Promise/],
     ['a nested function', () => [{ user: { notify: () => 1 } }], 'argument 1 (args[0]).user.notify', /a function/],
     ['a nested BigInt in an array', () => [[1, [2, 3n]]], 'argument 1 (args[0])[1][1]', /BigInt/],
+    ['an Error', () => [{ cause: new TypeError('x') }], 'argument 1 (args[0]).cause', /an Error \(JSON would turn it into \{\}/],
+    ['a RegExp', () => [/a+/], 'argument 1 (args[0])', /a RegExp/],
   ])('%s', async (_what, makeArgs, path, why) => {
     const t = app.task('users.send_register_active_mail', ((..._a: unknown[]) => 'sent') as Anything);
     const err = await refused(t.delay(...makeArgs()));
@@ -127,5 +129,25 @@ describe('taskMessageMaxSize', () => {
     const t = app.task('t.big', (_s: string) => 1);
     await expect(t.delay('x'.repeat(11 * 1024 * 1024))).rejects.toBeInstanceOf(SerializationError);
     expect(await queued()).toBe(0);
+  });
+});
+
+describe('nesting deeper than Python can decode', () => {
+  it('.delay() refuses an argument nested 5,000 levels deep, naming where', async () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 5_000; i++) v = { a: v };
+    const t = app.task('deep.args', ((..._a: unknown[]) => 1) as Anything);
+    const err = await refused(t.delay(v));
+    expect(err.message).toContain('argument 1 (args[0]).a.a.a.a.a.a.a.a…(');
+    expect(err.message).toContain('nested deeper than 500 levels');
+    expect(await queued()).toBe(0);
+  });
+
+  it('accepts 400 levels', async () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 400; i++) v = [v];
+    const t = app.task('deep.ok', ((..._a: unknown[]) => 1) as Anything);
+    await t.delay(v);
+    expect(await queued()).toBe(1);
   });
 });
