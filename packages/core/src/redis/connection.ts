@@ -22,6 +22,22 @@ function optionsFor(url: string, extra: RedisOptions): { url: string; options: R
   return { url, options };
 }
 
+/** The server's answers that no reconnect will change, as clear errors; null for anything else. */
+function refusal(safeUrl: string, err: Error): BrokerError | null {
+  const m = err.message;
+  if (/^WRONGPASS|invalid password/i.test(m)) {
+    return new BrokerError(`Redis at ${safeUrl} refused the password (${m}); check the password in the URL`, { cause: err });
+  }
+  if (/^NOAUTH/i.test(m)) {
+    return new BrokerError(`Redis at ${safeUrl} requires a password (${m}); give it in the URL: redis://:password@host:port/db`, { cause: err });
+  }
+  if (/DB index is out of range/i.test(m)) {
+    const db = new URL(safeUrl).pathname.slice(1);
+    return new BrokerError(`Redis at ${safeUrl} has no database ${db} (${m}); the server's \`databases\` setting is lower`, { cause: err });
+  }
+  return null;
+}
+
 interface Pending {
   at: number;
   what: string;
@@ -33,6 +49,9 @@ export class Connection {
   readonly client: Redis;
   readonly safeUrl: string;
   #lastError: Error | null = null;
+  /** A refusal that retrying cannot cure (bad password, no such database): ready() fails with it at once. */
+  #refused: BrokerError | null = null;
+  #refuse: ((err: BrokerError) => void) | null = null;
   #connecting: Promise<void> | null = null;
   #waiting: Promise<void> | null = null;
   readonly #pending = new Set<Pending>();
@@ -44,13 +63,21 @@ export class Connection {
     this.client = new Redis(url, options);
     this.client.on('error', (err: Error) => {
       this.#lastError = err;
+      const refused = refusal(this.safeUrl, err);
+      if (!refused) return;
+      this.#refused = refused;
+      // NOTE: ioredis goes on after a failed SELECT, on database 0: stop before anything is read or written there.
+      if (/DB index is out of range/i.test(err.message)) this.client.disconnect();
+      this.#refuse?.(refused);
     });
+    this.client.on('ready', () => (this.#refused = null));
   }
 
   /** Resolves when the client can take commands; rejects after `timeout` ms with an error naming the URL. */
   ready(): Promise<void> {
     const c = this.client;
     if (c.status === 'ready') return Promise.resolve();
+    if (this.#refused) return Promise.reject(this.#refused);
     if (c.status === 'end') return Promise.reject(new BrokerError(`Connection to ${this.safeUrl} is closed`));
     if (c.status === 'wait' && !this.#connecting) {
       this.#connecting = c.connect().catch(() => undefined).finally(() => (this.#connecting = null));
@@ -62,6 +89,7 @@ export class Connection {
         c.off('ready', onReady);
         c.off('end', onEnd);
         this.#waiting = null;
+        this.#refuse = null;
         if (err) reject(err);
         else resolve();
       };
@@ -73,6 +101,7 @@ export class Connection {
       const onEnd = () => done(new BrokerError(`Connection to ${this.safeUrl} is closed`));
       c.once('ready', onReady);
       c.once('end', onEnd);
+      this.#refuse = (err) => done(err);
     });
     return this.#waiting;
   }
