@@ -88,6 +88,8 @@ export interface Broker {
   purge(queue: string): Promise<number>;
   /** Messages waiting in a queue (all priorities). */
   queueLength(queue: string): Promise<number>;
+  /** Names of the queues that hold waiting messages (any priority), sorted. Delayed / held messages are not counted. */
+  queueNames(): Promise<string[]>;
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Live workers (heartbeat within the timeout). */
   workers(): Promise<WorkerInfo[]>;
