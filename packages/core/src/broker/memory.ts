@@ -149,6 +149,14 @@ export class MemoryBroker implements Broker {
     return [...names].sort();
   }
 
+  async delayedCount(): Promise<number> {
+    return this.#state.delayed.length;
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.#state.dead.length;
+  }
+
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
     return this.#state.dead.slice(-limit).reverse();
   }

@@ -145,6 +145,14 @@ export class RedisBroker implements Broker {
     });
   }
 
+  async delayedCount(): Promise<number> {
+    return this.#conn.run('ZCARD delayed', (c) => c.zcard(celeriacKeys.delayed));
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.#conn.run('LLEN deadletter', (c) => c.llen(celeriacKeys.deadLetter));
+  }
+
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
     const rows = await this.#conn.run('LRANGE deadletter', (c) => c.lrange(celeriacKeys.deadLetter, 0, limit - 1));
     return rows.map((r) => JSON.parse(r) as DeadLetter);

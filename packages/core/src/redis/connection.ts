@@ -3,6 +3,12 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { BrokerError } from '../errors';
 import { redactUrl } from '../config';
+import type { Logger } from '../utils/logger';
+
+/** Where a connection reports what is worth an operator's attention (deduplicated by the pool). */
+export type Notice = (message: string) => void;
+
+const NO_PASSWORD_NEEDED = /no password is set|without any password configured/i;
 
 export interface ConnectionOptions {
   /** How long a command may wait for the connection before failing. */
@@ -57,10 +63,11 @@ export class Connection {
   readonly #pending = new Set<Pending>();
   #watchdog: NodeJS.Timeout | null = null;
 
-  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}) {
+  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}, notice: Notice = () => undefined) {
     const { options } = optionsFor(url, extra);
     this.safeUrl = redactUrl(url);
     this.client = new Redis(url, options);
+    if (new URL(url).password) this.#quietAuth(notice);
     this.client.on('error', (err: Error) => {
       this.#lastError = err;
       const refused = refusal(this.safeUrl, err);
@@ -71,6 +78,25 @@ export class Connection {
       this.#refuse?.(refused);
     });
     this.client.on('ready', () => (this.#refused = null));
+  }
+
+  /**
+   * NOTE: ioredis writes to the console (console.warn) when the URL gives a password the server does not ask for,
+   * and goes on. The same answer is turned into success here and reported through celeriac's logger instead.
+   */
+  #quietAuth(notice: Notice): void {
+    const client = this.client as unknown as { auth: (...args: unknown[]) => Promise<unknown> };
+    const auth = client.auth.bind(client);
+    client.auth = (...args: unknown[]) => {
+      const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as (err: Error | null, res?: unknown) => void) : null;
+      const p = auth(...args).catch((err: Error) => {
+        if (!NO_PASSWORD_NEEDED.test(err.message)) throw err;
+        notice(`Redis at ${this.safeUrl} asks for no password, but the URL gives one (${err.message})`);
+        return 'OK';
+      });
+      if (cb) p.then((res) => cb(null, res), (err: Error) => cb(err));
+      return p;
+    };
   }
 
   /** Resolves when the client can take commands; rejects after `timeout` ms with an error naming the URL. */
@@ -169,8 +195,8 @@ export class Subscriber {
 
   readonly #reconnectListeners = new Set<() => void>();
 
-  constructor(url: string, timeout: number) {
-    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' });
+  constructor(url: string, timeout: number, notice?: Notice) {
+    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' }, notice);
     this.conn.client.on('message', (channel: string, message: string) => {
       for (const l of this.#listeners.get(channel) ?? []) l(message, channel);
     });
@@ -223,25 +249,40 @@ export class ConnectionPool {
   readonly #commands = new Map<string, { conn: Connection; refs: number }>();
   readonly #subscribers = new Map<string, { sub: Subscriber; refs: number }>();
 
-  constructor(readonly timeout: number) {}
+  readonly #noticed = new Set<string>();
+  readonly #notice: Notice;
+
+  constructor(
+    readonly timeout: number,
+    logger?: Logger,
+  ) {
+    // NOTE: every connection to a URL meets the same server: say it once per pool, not once per connection.
+    this.#notice = (message) => {
+      if (this.#noticed.has(message)) return;
+      this.#noticed.add(message);
+      logger?.warn(message);
+    };
+  }
 
   command(url: string): Connection {
     let e = this.#commands.get(url);
-    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }), refs: 0 }));
+    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }, this.#notice), refs: 0 }));
     e.refs++;
     return e.conn;
   }
 
   subscriber(url: string): Subscriber {
     let e = this.#subscribers.get(url);
-    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout), refs: 0 }));
+    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout, this.#notice), refs: 0 }));
     e.refs++;
     return e.sub;
   }
 
   /** A connection of its own, for blocking reads. */
   blocking(url: string, name: string): Connection {
-    return new Connection(url, this.timeout, { connectionName: name });
+    // NOTE: disconnectTimeout 0: a blocked peek has nothing to flush, and ioredis' default keeps a 2 s timer (and
+    // the process) alive after disconnect() until the server closes its side.
+    return new Connection(url, this.timeout, { connectionName: name, disconnectTimeout: 0 }, this.#notice);
   }
 
   async releaseCommand(url: string): Promise<void> {

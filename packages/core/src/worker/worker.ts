@@ -7,6 +7,7 @@ import type { BrokerConsumer, ControlCommand, Delivery, WorkerInfo } from '../br
 import { checkInt, expected } from '../config';
 import { MalformedMessage, decodeMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
+import { banner, unconsumed, type BannerInfo } from './banner';
 import { TypedEmitter } from './events';
 import { Job, WorkerShutdown, execute, type JobHost } from './request';
 
@@ -112,6 +113,30 @@ export class Worker extends TypedEmitter implements JobHost {
       active: this.#running.size,
       processed: this.#processed,
     };
+  }
+
+  #bannerInfo(): BannerInfo {
+    const names = this.app.registry.names();
+    return {
+      hostname: this.hostname,
+      app: this.app.name,
+      transport: this.app.broker.url,
+      results: this.app.backend.url,
+      concurrency: this.concurrency,
+      prefetchMultiplier: this.prefetchMultiplier,
+      queues: this.queues,
+      tasks: names.map((name) => ({ name, queue: this.app.route(name).queue })),
+    };
+  }
+
+  /** The start-up banner (app, transport and results URLs without passwords, concurrency, queues, tasks), for a log. */
+  banner(): string {
+    return banner(this.#bannerInfo());
+  }
+
+  /** Registered tasks routed (`app.route(name)`) to queues this worker does not consume. */
+  unconsumedRoutes(): { task: string; queue: string }[] {
+    return unconsumed(this.#bannerInfo());
   }
 
   /** Registers the worker, loads revocations, listens for control commands and starts fetching. */
