@@ -8,6 +8,7 @@ import { checkInt, expected } from '../config';
 import { MalformedMessage, decodeMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
 import { banner, unconsumed, type BannerInfo } from './banner';
+import { OutageLog } from './outage';
 import { TypedEmitter } from './events';
 import { Job, WorkerShutdown, execute, type JobHost } from './request';
 
@@ -47,6 +48,8 @@ export class Worker extends TypedEmitter implements JobHost {
   readonly heartbeatTimeout: number;
   readonly logger: Logger;
   readonly logsTasks: boolean;
+  /** Whether "received" / "started" lines are wanted (debug). */
+  readonly logsDebug: boolean;
   readonly consumer: BrokerConsumer;
 
   readonly #buffer: Job[] = [];
@@ -67,6 +70,7 @@ export class Worker extends TypedEmitter implements JobHost {
   #givingUp = false;
   #idle = new Set<() => void>();
   readonly #pendingWrites = new Set<Promise<unknown>>();
+  readonly #outage: OutageLog;
   readonly startedAt = Date.now();
 
   constructor(
@@ -91,6 +95,8 @@ export class Worker extends TypedEmitter implements JobHost {
     this.id = `${this.hostname}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.logger = options.logger ?? app.logger;
     this.logsTasks = this.logger.isLevelEnabled?.('info') ?? true;
+    this.logsDebug = this.logger.isLevelEnabled?.('debug') ?? true;
+    this.#outage = new OutageLog(this.logger, () => this.app.broker.url);
     this.consumer = app.broker.consumer({ queues: this.queues, workerId: this.id, heartbeatTimeout: this.heartbeatTimeout });
   }
 
@@ -161,6 +167,7 @@ export class Worker extends TypedEmitter implements JobHost {
 
   async #beat(): Promise<void> {
     const { recovered, nextDue } = await this.consumer.heartbeat(this.info());
+    this.#outage.recovered();
     if (recovered > 0) {
       this.logger.warn(`gave back ${recovered} message(s) held by dead workers`);
       this.emit('recovered', { count: recovered });
@@ -193,6 +200,7 @@ export class Worker extends TypedEmitter implements JobHost {
       try {
         const deliveries = await this.consumer.fetch(want);
         backoff = 0;
+        this.#outage.recovered();
         // NOTE: admitting is synchronous, so the next fetch is on its way while this batch runs.
         for (const d of deliveries) this.#admit(d);
       } catch (err) {
@@ -220,6 +228,7 @@ export class Worker extends TypedEmitter implements JobHost {
       const def = this.app.registry.get(msg.task);
       if (!def) return this.#background(this.deadLetter(d, `unknown task "${msg.task}": not registered on worker ${this.hostname}`));
       job = new Job(d, msg, def);
+      if (this.logsDebug) this.logger.debug(`Task ${msg.task}[${msg.id}] received`);
     } catch (err) {
       if (err instanceof MalformedMessage) return this.#background(this.deadLetter(d, `malformed message: ${err.reason}`));
       throw err;
@@ -362,7 +371,7 @@ export class Worker extends TypedEmitter implements JobHost {
   reportError(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else this.logger.error(error.message);
+    else if (!this.#outage.report(error)) this.logger.error(error.message);
   }
 
   /**
