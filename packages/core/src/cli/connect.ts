@@ -20,6 +20,12 @@ function refuseMemory(command: string, url: string): never {
   );
 }
 
+/** Where results go when they would stay inside this process (a memory:// backend beside a real broker), else null. */
+export function memoryBackend(app: Celeriac): string | null {
+  const url = app.settings.resultBackend;
+  return url !== null && url.startsWith('memory:') ? redactUrl(url) : null;
+}
+
 export async function appFor(flags: Flags, command: string): Promise<Celeriac> {
   const fromEnv = process.env[ENV] || undefined;
   if (!flags.app) {

@@ -119,6 +119,16 @@ describe('celeriac status / result / call / purge / queues', () => {
     expect(JSON.parse(p.stdout)).toEqual({ task_id: 'no-such-id', status: 'PENDING' });
   });
 
+  it('results kept in memory:// beside a Redis broker: result refuses, the worker warns', async () => {
+    const r = await runCli(['result', 'some-id', '-A', './cli-memory-backend.js'], env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^celeriac: celeriac result: the result backend is memory:\/\/cli-results, which lives inside this one process/);
+    expect(r.stderr).toContain('resultBackend');
+    const w = new CliProcess(['worker', '-A', './cli-memory-backend.js'], env());
+    workers.push(w);
+    await w.waitFor(/WARN worker: results go to memory:\/\/cli-results, inside this process: nobody else can read them/);
+  });
+
   it('result without an id prints its usage, exit 1', async () => {
     const r = await runCli(['result', '-b', url]);
     expect(r.code).toBe(1);

@@ -1,7 +1,7 @@
 // `celeriac worker`: runs until SIGTERM/SIGINT (warm shutdown; a second signal makes it cold).
 import { consoleLogger } from '../../utils/logger';
 import { logLevel, queueList, type Flags } from '../args';
-import { appFor } from '../connect';
+import { appFor, memoryBackend } from '../connect';
 
 export async function worker(flags: Flags): Promise<void> {
   const level = logLevel(flags);
@@ -35,6 +35,8 @@ export async function worker(flags: Flags): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   await w.start();
   logger.info(w.banner());
+  const inProcess = memoryBackend(app);
+  if (inProcess) logger.warn(`results go to ${inProcess}, inside this process: nobody else can read them (set resultBackend, or leave it unset to use the broker)`);
   for (const { task, queue } of w.unconsumedRoutes()) {
     logger.warn(`task ${task} is routed to queue "${queue}", which this worker does not consume (-Q ${w.queues.join(',')}): its messages wait for a worker that does`);
   }
