@@ -297,3 +297,21 @@ describe('Redis connection errors, as the CLI reports them', () => {
     expect(r.stderr).not.toContain('[ioredis]');
   });
 });
+
+describe('a Redis outage under the CLI worker', () => {
+  it('is one ERROR line and one "reconnected" line; nothing from ioredis on the console', async () => {
+    const w = worker(['-l', 'info', '-Q', 'celery,other']);
+    await w.waitFor(/\[tasks\]/);
+    await redis.kill();
+    await w.waitFor(/ERROR worker: lost the broker at redis:\/\/127\.0\.0\.1:\d+\/\d+: /);
+    await new Promise((r) => setTimeout(r, 3_000)); // heartbeats and fetches keep failing meanwhile
+    await redis.restart();
+    await w.waitFor(/INFO worker: reconnected to the broker at redis:\/\/127\.0\.0\.1:\d+\/\d+ after \d+\.\ds/);
+    const call = await runCli(['call', 'fixture.add', '--args', '[20, 22]', '-b', url]);
+    await w.waitFor(new RegExp(`Task fixture\\.add\\[${call.stdout.trim()}\\] succeeded`));
+    expect(w.output.match(/lost the broker/g)).toHaveLength(1);
+    expect(w.output.match(/reconnected/g)).toHaveLength(1);
+    expect(w.output.match(/ ERROR /g)).toHaveLength(1);
+    expect(w.output).not.toContain('[ioredis]');
+  }, 60_000);
+});
