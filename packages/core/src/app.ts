@@ -97,7 +97,7 @@ export class Celeriac {
 
   get pool(): ConnectionPool {
     this.#assertOpen();
-    return (this.#pool ??= new ConnectionPool(this.#settings.brokerConnectionTimeout));
+    return (this.#pool ??= new ConnectionPool(this.#settings.brokerConnectionTimeout, this.logger));
   }
 
   get broker(): Broker {

@@ -131,7 +131,17 @@ function checkUrl(name: string, value: unknown): string {
   if (!URL_SCHEMES.includes(scheme)) {
     throw new ConfigurationError(`\`${name}\` has the unsupported scheme "${scheme}" (${redactUrl(value)}); use memory://, redis:// or rediss://`);
   }
+  if (scheme !== 'memory:') checkRedisDb(name, value);
   return value;
+}
+
+/** A Redis URL's path is empty or a database number: `/7x` or `/a/b` would otherwise quietly mean database 0. */
+function checkRedisDb(name: string, value: string): void {
+  const path = new URL(value).pathname;
+  if (path === '' || path === '/' || /^\/\d{1,9}$/.test(path)) return;
+  throw new ConfigurationError(
+    `\`${name}\` (${redactUrl(value)}) has the database "${path.slice(1)}"; a Redis URL ends in a database number, e.g. redis://127.0.0.1:6379/0`,
+  );
 }
 
 function checkRoutes(name: string, value: unknown): Record<string, string | TaskRoute> {

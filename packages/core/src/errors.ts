@@ -46,12 +46,22 @@ export class BackendError extends CeleriacError {
   }
 }
 
+// NOTE: server replies that pass once the server is back in shape (auth fixed, data loaded, failover done, memory
+// freed, a script finished); any other reply (ERR, WRONGTYPE, …) would come back the same every time.
+const TRANSIENT_REPLIES = /\b(NOAUTH|WRONGPASS|LOADING|MASTERDOWN|READONLY|BUSY|TRYAGAIN|OOM|CLUSTERDOWN)\b/;
+
 /**
- * Whether a failed write may succeed if tried again: a broker or backend that is away or answered with an error.
- * Anything else (a value that cannot be encoded, a message too large) fails the same way every time.
+ * Whether a failed broker or backend call may succeed if tried again: a BrokerError/BackendError whose cause chain
+ * holds no server reply (the server is away), or a reply that only says "not now". Anything else (a value that
+ * cannot be encoded, a message too large, a command the server refuses) fails the same way every time.
  */
 export function isTransient(err: unknown): boolean {
-  return err instanceof BrokerError || err instanceof BackendError;
+  let ours = false;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof BrokerError || e instanceof BackendError) ours = true;
+    if (e.name === 'ReplyError') return TRANSIENT_REPLIES.test(e.message);
+  }
+  return ours;
 }
 
 /** `result.get({ timeout })` ran out of time; the task may still finish later. */

@@ -95,7 +95,13 @@ export interface Broker {
   purge(queue: string): Promise<number>;
   /** Messages waiting in a queue (all priorities). */
   queueLength(queue: string): Promise<number>;
+  /** Names of the queues that hold waiting messages (any priority), sorted. Delayed / held messages are not counted. */
+  queueNames(): Promise<string[]>;
   deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** How many messages wait for their countdown / eta (the delayed set). */
+  delayedCount(): Promise<number>;
+  /** How many entries the dead-letter list holds. */
+  deadLetterCount(): Promise<number>;
   /** Live workers (heartbeat within the timeout). */
   workers(): Promise<WorkerInfo[]>;
   close(): Promise<void>;

@@ -81,6 +81,11 @@ function keyFor(queue: string, priority: number): string {
   return step === 0 ? queue : `${queue}\x06\x16${step}`;
 }
 
+/** The queue a list key belongs to (the key without its priority suffix). */
+function queueOf(key: string): string {
+  return key.replace(/\x06\x16[369]$/, '');
+}
+
 export class MemoryBroker implements Broker {
   readonly #state: MemoryState;
   readonly #name: string;
@@ -145,6 +150,20 @@ export class MemoryBroker implements Broker {
 
   async queueLength(queue: string): Promise<number> {
     return PRIORITY_STEPS.reduce<number>((n, step) => n + (this.#state.lists.get(keyFor(queue, step))?.length ?? 0), 0);
+  }
+
+  async queueNames(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const [key, list] of this.#state.lists) if (list.length) names.add(queueOf(key));
+    return [...names].sort();
+  }
+
+  async delayedCount(): Promise<number> {
+    return this.#state.delayed.length;
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.#state.dead.length;
   }
 
   async deadLetters(limit = 100): Promise<DeadLetter[]> {

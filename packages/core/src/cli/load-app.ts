@@ -13,7 +13,14 @@ export async function loadApp(spec: string, cwd = process.cwd()): Promise<Celeri
   const path = resolve(cwd, spec);
   const file = [path, `${path}.js`, `${path}.cjs`, `${path}.mjs`, `${path}/index.js`].find((p) => existsSync(p));
   if (!file) throw new ConfigurationError(`-A ${spec}: no such module (looked for ${path}[.js|.cjs|.mjs])`);
-  const mod = await importModule(file);
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importModule(file);
+  } catch (err) {
+    // NOTE: the user's own code failed: its stack is what they need to fix it.
+    const detail = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+    throw new ConfigurationError(`-A ${spec}: loading ${file} failed:\n${detail}`);
+  }
   const def = mod.default as Record<string, unknown> | undefined;
   const app = [mod.app, def, def?.app, mod.celery, mod].find(looksLikeApp); // `mod` itself: CommonJS `module.exports = app`
   if (!app) throw new ConfigurationError(`-A ${spec}: the module exports no app (export it as \`app\` or as the default export)`);

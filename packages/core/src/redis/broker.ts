@@ -59,6 +59,7 @@ export class RedisBroker implements Broker {
         // NOTE: kombu declares the binding before the first publish; a Celery worker needs it to route replies.
         this.#declared.add(queue);
         void c.sadd(celeryKeys.binding(queue), celeryKeys.bindingMember(queue)).catch(() => this.#declared.delete(queue));
+        void c.sadd(celeriacKeys.queues, queue).catch(() => this.#declared.delete(queue));
       }
       return c.lpush(key, ...values);
     });
@@ -131,6 +132,30 @@ export class RedisBroker implements Broker {
       const lens = await Promise.all(celeryKeys.queueLists(queue).map((l) => c.llen(l)));
       return lens.reduce((a, b) => a + b, 0);
     });
+  }
+
+  async queueNames(): Promise<string[]> {
+    // NOTE: candidates come from celeriac's own index and the live workers' queues, never a SCAN of the keyspace.
+    const known = await this.#conn.run('SMEMBERS queues', (c) => c.smembers(celeriacKeys.queues));
+    const live = (await this.workers()).flatMap((w) => w.queues);
+    const candidates = [...new Set([...known, ...live, ...this.#declared])].sort();
+    if (!candidates.length) return [];
+    return this.#conn.run('LLEN queues', async (c) => {
+      const lists = candidates.map((q) => celeryKeys.queueLists(q));
+      const m = c.multi();
+      for (const l of lists.flat()) m.llen(l);
+      const lens = ((await m.exec()) ?? []).map(([, n]) => Number(n ?? 0));
+      let at = 0;
+      return candidates.filter((_, i) => lens.slice(at, (at += lists[i]!.length)).some((n) => n > 0));
+    });
+  }
+
+  async delayedCount(): Promise<number> {
+    return this.#conn.run('ZCARD delayed', (c) => c.zcard(celeriacKeys.delayed));
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.#conn.run('LLEN deadletter', (c) => c.llen(celeriacKeys.deadLetter));
   }
 
   async deadLetters(limit = 100): Promise<DeadLetter[]> {

@@ -4,6 +4,12 @@ import Redis, { type RedisOptions } from 'ioredis';
 import { BrokerError } from '../errors';
 import { redactUrl } from '../config';
 import { setLongTimeout } from '../utils/timers';
+import type { Logger } from '../utils/logger';
+
+/** Where a connection reports what is worth an operator's attention (deduplicated by the pool). */
+export type Notice = (message: string) => void;
+
+const NO_PASSWORD_NEEDED = /no password is set|without any password configured/i;
 
 export interface ConnectionOptions {
   /** How long a command may wait for the connection before failing. */
@@ -23,6 +29,22 @@ function optionsFor(url: string, extra: RedisOptions): { url: string; options: R
   return { url, options };
 }
 
+/** The server's answers that no reconnect will change, as clear errors; null for anything else. */
+function refusal(safeUrl: string, err: Error): BrokerError | null {
+  const m = err.message;
+  if (/^WRONGPASS|invalid password/i.test(m)) {
+    return new BrokerError(`Redis at ${safeUrl} refused the password (${m}); check the password in the URL`, { cause: err });
+  }
+  if (/^NOAUTH/i.test(m)) {
+    return new BrokerError(`Redis at ${safeUrl} requires a password (${m}); give it in the URL: redis://:password@host:port/db`, { cause: err });
+  }
+  if (/DB index is out of range/i.test(m)) {
+    const db = new URL(safeUrl).pathname.slice(1);
+    return new BrokerError(`Redis at ${safeUrl} has no database ${db} (${m}); the server's \`databases\` setting is lower`, { cause: err });
+  }
+  return null;
+}
+
 interface Pending {
   at: number;
   what: string;
@@ -34,24 +56,55 @@ export class Connection {
   readonly client: Redis;
   readonly safeUrl: string;
   #lastError: Error | null = null;
+  /** A refusal that retrying cannot cure (bad password, no such database): ready() fails with it at once. */
+  #refused: BrokerError | null = null;
+  #refuse: ((err: BrokerError) => void) | null = null;
   #connecting: Promise<void> | null = null;
   #waiting: Promise<void> | null = null;
   readonly #pending = new Set<Pending>();
   #watchdog: NodeJS.Timeout | null = null;
 
-  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}) {
+  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}, notice: Notice = () => undefined) {
     const { options } = optionsFor(url, extra);
     this.safeUrl = redactUrl(url);
     this.client = new Redis(url, options);
+    if (new URL(url).password) this.#quietAuth(notice);
     this.client.on('error', (err: Error) => {
       this.#lastError = err;
+      const refused = refusal(this.safeUrl, err);
+      if (!refused) return;
+      this.#refused = refused;
+      // NOTE: ioredis goes on after a failed SELECT, on database 0: stop before anything is read or written there.
+      if (/DB index is out of range/i.test(err.message)) this.client.disconnect();
+      this.#refuse?.(refused);
     });
+    this.client.on('ready', () => (this.#refused = null));
+  }
+
+  /**
+   * NOTE: ioredis writes to the console (console.warn) when the URL gives a password the server does not ask for,
+   * and goes on. The same answer is turned into success here and reported through celeriac's logger instead.
+   */
+  #quietAuth(notice: Notice): void {
+    const client = this.client as unknown as { auth: (...args: unknown[]) => Promise<unknown> };
+    const auth = client.auth.bind(client);
+    client.auth = (...args: unknown[]) => {
+      const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as (err: Error | null, res?: unknown) => void) : null;
+      const p = auth(...args).catch((err: Error) => {
+        if (!NO_PASSWORD_NEEDED.test(err.message)) throw err;
+        notice(`Redis at ${this.safeUrl} asks for no password, but the URL gives one (${err.message})`);
+        return 'OK';
+      });
+      if (cb) p.then((res) => cb(null, res), (err: Error) => cb(err));
+      return p;
+    };
   }
 
   /** Resolves when the client can take commands; rejects after `timeout` ms with an error naming the URL. */
   ready(): Promise<void> {
     const c = this.client;
     if (c.status === 'ready') return Promise.resolve();
+    if (this.#refused) return Promise.reject(this.#refused);
     if (c.status === 'end') return Promise.reject(new BrokerError(`Connection to ${this.safeUrl} is closed`));
     if (c.status === 'wait' && !this.#connecting) {
       this.#connecting = c.connect().catch(() => undefined).finally(() => (this.#connecting = null));
@@ -63,6 +116,7 @@ export class Connection {
         c.off('ready', onReady);
         c.off('end', onEnd);
         this.#waiting = null;
+        this.#refuse = null;
         if (err) reject(err);
         else resolve();
       };
@@ -74,6 +128,7 @@ export class Connection {
       const onEnd = () => done(new BrokerError(`Connection to ${this.safeUrl} is closed`));
       c.once('ready', onReady);
       c.once('end', onEnd);
+      this.#refuse = (err) => done(err);
     });
     return this.#waiting;
   }
@@ -141,8 +196,8 @@ export class Subscriber {
 
   readonly #reconnectListeners = new Set<() => void>();
 
-  constructor(url: string, timeout: number) {
-    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' });
+  constructor(url: string, timeout: number, notice?: Notice) {
+    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' }, notice);
     this.conn.client.on('message', (channel: string, message: string) => {
       for (const l of this.#listeners.get(channel) ?? []) l(message, channel);
     });
@@ -195,25 +250,40 @@ export class ConnectionPool {
   readonly #commands = new Map<string, { conn: Connection; refs: number }>();
   readonly #subscribers = new Map<string, { sub: Subscriber; refs: number }>();
 
-  constructor(readonly timeout: number) {}
+  readonly #noticed = new Set<string>();
+  readonly #notice: Notice;
+
+  constructor(
+    readonly timeout: number,
+    logger?: Logger,
+  ) {
+    // NOTE: every connection to a URL meets the same server: say it once per pool, not once per connection.
+    this.#notice = (message) => {
+      if (this.#noticed.has(message)) return;
+      this.#noticed.add(message);
+      logger?.warn(message);
+    };
+  }
 
   command(url: string): Connection {
     let e = this.#commands.get(url);
-    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }), refs: 0 }));
+    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }, this.#notice), refs: 0 }));
     e.refs++;
     return e.conn;
   }
 
   subscriber(url: string): Subscriber {
     let e = this.#subscribers.get(url);
-    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout), refs: 0 }));
+    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout, this.#notice), refs: 0 }));
     e.refs++;
     return e.sub;
   }
 
   /** A connection of its own, for blocking reads. */
   blocking(url: string, name: string): Connection {
-    return new Connection(url, this.timeout, { connectionName: name });
+    // NOTE: disconnectTimeout 0: a blocked peek has nothing to flush, and ioredis' default keeps a 2 s timer (and
+    // the process) alive after disconnect() until the server closes its side.
+    return new Connection(url, this.timeout, { connectionName: name, disconnectTimeout: 0 }, this.#notice);
   }
 
   async releaseCommand(url: string): Promise<void> {

@@ -120,7 +120,8 @@ export class RedisConsumer implements BrokerConsumer {
           .then(
             () => undefined,
             // NOTE: a failed peek (Redis away) pauses briefly so the loop cannot spin; fetch then reports the error.
-            () => new Promise<void>((r) => setTimeout(r, 200)),
+            // One failed by stop() does not: its timer would keep a closed worker's process alive.
+            () => (this.#stopped ? undefined : new Promise<void>((r) => setTimeout(r, 200))),
           )
           .finally(() => {
             peeker.pending = null;

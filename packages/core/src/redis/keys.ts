@@ -49,6 +49,11 @@ export const celeriacKeys = {
   delayed: 'celeriac.delayed',
   /** zset: task id → time its revocation expires (ms). */
   revoked: 'celeriac.revoked',
+  /**
+   * set: every queue a celeriac producer has published to. Read by `queueNames()`, so it needs no keyspace SCAN;
+   * a queue only Python has written to is found through the queues live workers consume.
+   */
+  queues: 'celeriac.queues',
   /** list: JSON { reason, queue, raw, at, worker } of messages that could not be run. */
   deadLetter: 'celeriac.deadletter',
 };

@@ -48,6 +48,8 @@ export interface JobHost {
   readonly logger: Logger;
   /** Whether per-task info lines are wanted (they cost a string per task). */
   readonly logsTasks: boolean;
+  /** Whether the debug lines ("started") are wanted. */
+  readonly logsDebug: boolean;
   listenerCount(event: keyof WorkerEvents): number;
   isRevoked(id: string): boolean;
   durable<T>(what: string, fn: () => Promise<T>): Promise<T | undefined>;
@@ -56,6 +58,17 @@ export interface JobHost {
   /** The task function has ended; its concurrency slot is free while the outcome is written. */
   release(job: Job): void;
   emit<K extends keyof WorkerEvents>(event: K, ...args: WorkerEvents[K]): boolean;
+}
+
+/** An exception for the log: its stack (which starts with name and message), or what was thrown. */
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : describeThrown(error);
+}
+
+/** Why a task asked for a retry, in one line. */
+function reason(exc: unknown): string {
+  if (exc instanceof Error) return `${exc.name}: ${exc.message}`;
+  return exc === undefined || exc === null ? 'no reason given' : describeThrown(exc);
 }
 
 function eventInfo(msg: TaskMessage): TaskEventInfo {
@@ -132,8 +145,7 @@ async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean
     }
   }
   await host.durable('ack', () => host.consumer.ack(job.delivery));
-  const why = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error);
-  host.logger.warn(`Task ${msg.task}[${msg.id}] failed: ${why}`);
+  host.logger.error(`Task ${msg.task}[${msg.id}] failed in ${(runtime / 1000).toFixed(3)}s: ${describe(error)}`);
   host.emit('failed', { ...eventInfo(msg), error, runtime });
 }
 
@@ -150,7 +162,7 @@ async function onRetry(host: JobHost, job: Job, countdown: number, exc: unknown,
   };
   await send(host, again);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
-  if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] retry: Retry in ${countdown}ms`);
+  if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] retry in ${countdown}ms (retry ${msg.retries + 1}): ${reason(exc)}`);
   host.emit('retried', { ...eventInfo(msg), countdown, error: exc });
 }
 
@@ -184,6 +196,7 @@ export async function execute(host: JobHost, job: Job): Promise<void> {
     // NOTE: best effort and not awaited: the same connection keeps it ahead of the final state.
     host.app.backend.store(metas.started(msg, host.hostname), settings.resultExpires).catch((e) => host.reportError(e));
   }
+  if (host.logsDebug) host.logger.debug(`Task ${msg.task}[${msg.id}] started`);
   if (host.listenerCount('started')) host.emit('started', eventInfo(msg));
   const t0 = performance.now();
   const outcome = await runTask({

@@ -10,6 +10,8 @@ import { isTransient } from '../errors';
 import { MalformedMessage, decodeMessage, type TaskMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
 import { MAX_TIMER_MS, setLongTimeout } from '../utils/timers';
+import { banner, unconsumed, type BannerInfo } from './banner';
+import { OutageLog } from './outage';
 import { TypedEmitter } from './events';
 import { metas } from './meta';
 import { AbandonedWrite, Job, WorkerShutdown, execute, type JobHost } from './request';
@@ -50,6 +52,8 @@ export class Worker extends TypedEmitter implements JobHost {
   readonly heartbeatTimeout: number;
   readonly logger: Logger;
   readonly logsTasks: boolean;
+  /** Whether "received" / "started" lines are wanted (debug). */
+  readonly logsDebug: boolean;
   readonly consumer: BrokerConsumer;
 
   readonly #buffer: Job[] = [];
@@ -70,6 +74,7 @@ export class Worker extends TypedEmitter implements JobHost {
   #givingUp = false;
   #idle = new Set<() => void>();
   readonly #pendingWrites = new Set<Promise<unknown>>();
+  readonly #outage: OutageLog;
   readonly startedAt = Date.now();
 
   constructor(
@@ -98,6 +103,8 @@ export class Worker extends TypedEmitter implements JobHost {
     this.id = `${this.hostname}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.logger = options.logger ?? app.logger;
     this.logsTasks = this.logger.isLevelEnabled?.('info') ?? true;
+    this.logsDebug = this.logger.isLevelEnabled?.('debug') ?? true;
+    this.#outage = new OutageLog(this.logger, () => this.app.broker.url);
     this.consumer = app.broker.consumer({ queues: this.queues, workerId: this.id, heartbeatTimeout: this.heartbeatTimeout });
   }
 
@@ -122,6 +129,30 @@ export class Worker extends TypedEmitter implements JobHost {
     };
   }
 
+  #bannerInfo(): BannerInfo {
+    const names = this.app.registry.names();
+    return {
+      hostname: this.hostname,
+      app: this.app.name,
+      transport: this.app.broker.url,
+      results: this.app.backend.url,
+      concurrency: this.concurrency,
+      prefetchMultiplier: this.prefetchMultiplier,
+      queues: this.queues,
+      tasks: names.map((name) => ({ name, queue: this.app.route(name).queue })),
+    };
+  }
+
+  /** The start-up banner (app, transport and results URLs without passwords, concurrency, queues, tasks), for a log. */
+  banner(): string {
+    return banner(this.#bannerInfo());
+  }
+
+  /** Registered tasks routed (`app.route(name)`) to queues this worker does not consume. */
+  unconsumedRoutes(): { task: string; queue: string }[] {
+    return unconsumed(this.#bannerInfo());
+  }
+
   /** Registers the worker, loads revocations, listens for control commands and starts fetching. */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error(`Worker ${this.id} was already started`);
@@ -144,6 +175,7 @@ export class Worker extends TypedEmitter implements JobHost {
 
   async #beat(): Promise<void> {
     const { recovered, nextDue } = await this.consumer.heartbeat(this.info());
+    this.#outage.recovered();
     if (recovered > 0) {
       this.logger.warn(`gave back ${recovered} message(s) held by dead workers`);
       this.emit('recovered', { count: recovered });
@@ -176,6 +208,7 @@ export class Worker extends TypedEmitter implements JobHost {
       try {
         const deliveries = await this.consumer.fetch(want);
         backoff = 0;
+        this.#outage.recovered();
         // NOTE: admitting is synchronous, so the next fetch is on its way while this batch runs.
         for (const d of deliveries) this.#admit(d);
       } catch (err) {
@@ -203,6 +236,7 @@ export class Worker extends TypedEmitter implements JobHost {
       const def = this.app.registry.get(msg.task);
       if (!def) return this.#background(this.#unknownTask(d, msg));
       job = new Job(d, msg, def);
+      if (this.logsDebug) this.logger.debug(`Task ${msg.task}[${msg.id}] received`);
     } catch (err) {
       if (err instanceof MalformedMessage) return this.#background(this.deadLetter(d, `malformed message: ${err.reason}`));
       throw err;
@@ -370,7 +404,7 @@ export class Worker extends TypedEmitter implements JobHost {
     if (err instanceof AbandonedWrite) return;
     const error = err instanceof Error ? err : new Error(String(err));
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else this.logger.error(error.message);
+    else if (!this.#outage.report(error)) this.logger.error(error.message);
   }
 
   /**

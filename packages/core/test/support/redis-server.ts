@@ -26,6 +26,8 @@ export interface StartOptions {
   appendonly?: boolean;
   /** Always spawn our own, even when REDIS_URL is set (fault tests). */
   own?: boolean;
+  /** Start it with `--requirepass` (implies `own`); url() and client() then carry the password. */
+  password?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -40,10 +42,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilUp(port: number, timeoutMs = 10_000): Promise<void> {
+async function waitUntilUp(port: number, password?: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const c = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     c.on('error', () => undefined);
     try {
       await c.connect();
@@ -60,7 +62,8 @@ async function waitUntilUp(port: number, timeoutMs = 10_000): Promise<void> {
 
 export async function startRedis(options: StartOptions = {}): Promise<RedisServer> {
   const external = process.env.REDIS_URL;
-  if (external && !options.own && !options.appendonly) return externalServer(external);
+  if (external && !options.own && !options.appendonly && options.password === undefined) return externalServer(external);
+  const password = options.password;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'celeriac-redis-'));
   let proc: ChildProcess | null = null;
@@ -68,13 +71,14 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--logfile', join(dir, 'redis.log')];
   if (options.appendonly) args.push('--appendonly', 'yes', '--appendfsync', 'always');
   else args.push('--appendonly', 'no');
+  if (password !== undefined) args.push('--requirepass', password);
 
   const launch = async () => {
     proc = spawn('redis-server', args, { stdio: 'ignore' });
     proc.on('error', (err) => {
       throw new Error(`cannot start redis-server (is it installed?): ${err.message}`);
     });
-    await waitUntilUp(port);
+    await waitUntilUp(port, password);
   };
   const kill = async () => {
     const p = proc;
@@ -88,9 +92,9 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
   await launch();
   return {
     port,
-    url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
+    url: (db = 0) => `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}/${db}`,
     client() {
-      const c = new Redis({ port, host: '127.0.0.1' });
+      const c = new Redis({ port, host: '127.0.0.1', password });
       c.on('error', () => undefined);
       clients.push(c);
       return c;
@@ -98,7 +102,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
     kill,
     restart: launch,
     async flushall() {
-      const c = new Redis({ port, host: '127.0.0.1' });
+      const c = new Redis({ port, host: '127.0.0.1', password });
       await c.flushall();
       c.disconnect();
     },

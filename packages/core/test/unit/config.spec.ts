@@ -114,6 +114,27 @@ describe('createApp(name, { broker, backend, ...settings })', () => {
     expect(amqp.message).not.toContain('hunter2');
   });
 
+  it('a Redis URL whose database is not a number is a ConfigurationError naming the URL (password hidden)', () => {
+    for (const [url, db] of [
+      ['redis://h:6379/7x', '7x'],
+      ['redis://:hunter2@h:6379/a/b', 'a/b'],
+      ['rediss://h:6379/-1', '-1'],
+    ]) {
+      const err = errorOf(() => createApp('x', { broker: url }));
+      expect(err).toBeInstanceOf(ConfigurationError);
+      expect(err.message).toBe(
+        `\`brokerUrl\` (${url.replace('hunter2', '***')}) has the database "${db}"; a Redis URL ends in a database number, e.g. redis://127.0.0.1:6379/0`,
+      );
+    }
+    const backend = errorOf(() => createApp('x', { backend: 'redis://h:6379/1.5' }));
+    expect(backend.message).toMatch(/^`resultBackend` \(redis:\/\/h:6379\/1\.5\) has the database "1\.5"/);
+    const later = errorOf(() => createApp('x').configure({ brokerUrl: 'redis://h/db0' }));
+    expect(later.message).toContain('has the database "db0"');
+    for (const ok of ['redis://h', 'redis://h/', 'redis://h:6379/0', 'redis://h:6379/15', 'rediss://:pw@h:6380/99']) {
+      expect(createApp('x', { broker: ok }).settings.brokerUrl).toBe(ok);
+    }
+  });
+
   it('accepts rediss:// and a null backend', () => {
     const app = createApp('x', { broker: 'rediss://:pw@example.com:6380/2', resultBackend: null });
     expect(app.settings.brokerUrl).toBe('rediss://:pw@example.com:6380/2');

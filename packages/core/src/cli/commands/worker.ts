@@ -1,0 +1,43 @@
+// `celeriac worker`: runs until SIGTERM/SIGINT (warm shutdown; a second signal makes it cold).
+import { consoleLogger } from '../../utils/logger';
+import { logLevel, queueList, type Flags } from '../args';
+import { appFor, memoryBackend } from '../connect';
+
+export async function worker(flags: Flags): Promise<void> {
+  const level = logLevel(flags);
+  const app = await appFor(flags, 'worker');
+  const logger = consoleLogger(level, 'worker');
+  const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+  const w = app.worker({
+    ...(flags.queues ? { queues: queueList(flags.queues) } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(flags.hostname ? { hostname: flags.hostname } : {}),
+    logger,
+  });
+  let signals = 0;
+  const stop = (sig: string) => {
+    signals++;
+    if (signals === 1) {
+      logger.info(`${sig}: warm shutdown (finishing running tasks; send again for cold shutdown)`);
+      w.close()
+        .then(() => app.close())
+        .then(() => process.exit(0))
+        .catch((err) => {
+          logger.error(String(err));
+          process.exit(1);
+        });
+    } else {
+      logger.info(`${sig}: cold shutdown (running tasks go back to their queues)`);
+      void w.close({ timeout: 0 });
+    }
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await w.start();
+  logger.info(w.banner());
+  const inProcess = memoryBackend(app);
+  if (inProcess) logger.warn(`results go to ${inProcess}, inside this process: nobody else can read them (set resultBackend, or leave it unset to use the broker)`);
+  for (const { task, queue } of w.unconsumedRoutes()) {
+    logger.warn(`task ${task} is routed to queue "${queue}", which this worker does not consume (-Q ${w.queues.join(',')}): its messages wait for a worker that does`);
+  }
+}
