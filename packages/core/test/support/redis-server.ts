@@ -9,6 +9,8 @@ import Redis from 'ioredis';
 
 export interface RedisServer {
   readonly port: number;
+  /** Someone else's server (REDIS_URL): never flush it; delete only the keys a test made. */
+  readonly external: boolean;
   /** `redis://127.0.0.1:<port>/<db>` */
   url(db?: number): string;
   /** A plain client for assertions (closed by stop()). */
@@ -17,6 +19,7 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Start it again on the same port and directory. */
   restart(): Promise<void>;
+  /** Empties a server of the test's own; refused on an external one. */
   flushall(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,6 +91,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
   await launch();
   return {
     port,
+    external: false,
     url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
     client() {
       const c = new Redis({ port, host: '127.0.0.1' });
@@ -119,6 +123,7 @@ function externalServer(url: string): RedisServer {
   };
   return {
     port,
+    external: true,
     url: (db = Number(u.pathname.slice(1) || 0)) => `redis://${u.host}/${db}`,
     client() {
       const c = new Redis(url);
@@ -128,9 +133,7 @@ function externalServer(url: string): RedisServer {
     kill: unsupported,
     restart: unsupported,
     async flushall() {
-      const c = new Redis(url);
-      await c.flushdb();
-      c.disconnect();
+      throw new Error(`refusing to flush ${url}: REDIS_URL is not the test's own server (delete only the keys the test made)`);
     },
     async stop() {
       for (const c of clients) c.disconnect();
