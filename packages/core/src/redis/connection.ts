@@ -212,7 +212,10 @@ export class ConnectionPool {
 
   /** A connection of its own, for blocking reads. */
   blocking(url: string, name: string): Connection {
-    return new Connection(url, this.timeout, { connectionName: name });
+    // NOTE: no ready check (an INFO after connecting): a worker that stops while it is in flight makes ioredis
+    // disconnect twice, and the second leaves a 2 s timer that keeps the process alive after close. A blocking
+    // read on a Redis still loading just fails, and its caller already retries.
+    return new Connection(url, this.timeout, { connectionName: name, enableReadyCheck: false });
   }
 
   async releaseCommand(url: string): Promise<void> {
