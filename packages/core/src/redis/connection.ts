@@ -281,9 +281,11 @@ export class ConnectionPool {
 
   /** A connection of its own, for blocking reads. */
   blocking(url: string, name: string): Connection {
-    // NOTE: disconnectTimeout 0: a blocked peek has nothing to flush, and ioredis' default keeps a 2 s timer (and
-    // the process) alive after disconnect() until the server closes its side.
-    return new Connection(url, this.timeout, { connectionName: name, disconnectTimeout: 0 }, this.#notice);
+    // NOTE: no ready check (an INFO after connecting): a worker that stops while it is in flight makes ioredis
+    // disconnect twice, and the second leaves a 2 s timer that keeps the process alive after close. A blocking
+    // read on a Redis still loading just fails, and its caller already retries. disconnectTimeout 0: a blocked
+    // peek has nothing to flush, and ioredis' default keeps a 2 s timer (and the process) alive after disconnect().
+    return new Connection(url, this.timeout, { connectionName: name, enableReadyCheck: false, disconnectTimeout: 0 }, this.#notice);
   }
 
   async releaseCommand(url: string): Promise<void> {

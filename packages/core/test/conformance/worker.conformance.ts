@@ -19,6 +19,9 @@ export interface Target {
   freshUrl(): Promise<string>;
 }
 
+/** How far before the countdown's due time a task may start: the sender reads the clock a little after the test. */
+const CLOCK_SLACK_MS = 5;
+
 const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
@@ -41,9 +44,11 @@ export function describeWorkerConformance(label: string, target: Target): void {
       apps.push(app);
       return app;
     };
-    const startWorker = async (app: Celeriac, opts: Parameters<Celeriac['worker']>[0] = {}) => {
+    /** `listen` attaches event listeners before the worker starts, so no early event is missed. */
+    const startWorker = async (app: Celeriac, opts: Parameters<Celeriac['worker']>[0] = {}, listen?: (w: Worker) => void) => {
       const w = app.worker({ concurrency: 4, shutdownTimeout: 2_000, ...opts });
       workers.push(w);
+      listen?.(w);
       await w.start();
       return w;
     };
@@ -211,10 +216,12 @@ export function describeWorkerConformance(label: string, target: Target): void {
       const t = app.task('t.when', () => Date.now());
       const eta = new Date(Date.now() + 300);
       const r1 = await t.applyAsync([], { eta });
+      const sent = Date.now();
       const r2 = await t.applyAsync([], { countdown: 200 });
       await startWorker(app);
       expect(await r1.get({ timeout: 5_000 })).toBeGreaterThanOrEqual(eta.getTime());
-      expect(await r2.get({ timeout: 5_000 })).toBeGreaterThan(0);
+      // NOTE: a little slack: the countdown becomes an eta at send time, a few ms after `sent` was read (never before).
+      expect(await r2.get({ timeout: 5_000 })).toBeGreaterThanOrEqual(sent + 200 - CLOCK_SLACK_MS);
     });
 
     test('an expired task is not run and is stored as REVOKED (expired)', async () => {
@@ -290,6 +297,7 @@ export function describeWorkerConformance(label: string, target: Target): void {
       release();
       await expect(res.get({ timeout: 5_000 })).resolves.toBe('finished');
       await res.forget();
+      expect(await res.meta()).toBeNull();
       expect(await res.state()).toBe('PENDING');
     });
 
@@ -307,9 +315,12 @@ export function describeWorkerConformance(label: string, target: Target): void {
       const done: string[] = [];
       const t = app.task('t.quiet', (x: string) => void done.push(x), { ignoreResult: true });
       const res = await t.delay('a');
-      await startWorker(app);
-      await until(() => done.length === 1);
-      await new Promise((r) => setTimeout(r, 50));
+      const completed: string[] = [];
+      // NOTE: 'completed' comes after the result would have been stored and the message acked: no sleep needed.
+      await startWorker(app, {}, (w) => w.on('completed', (e) => completed.push(e.taskId)));
+      await until(() => completed.length === 1);
+      expect(completed).toEqual([res.id]);
+      expect(done).toEqual(['a']);
       expect(await res.meta()).toBeNull();
     });
 
@@ -353,8 +364,8 @@ export function describeWorkerConformance(label: string, target: Target): void {
       const r1 = await add.applyAsync([1, 2], { link: signature('t.collect', ['ok']) });
       const r2 = await fail.applyAsync([], { linkError: signature('t.collect', ['err']) });
       await startWorker(app);
-      await r1.get({ timeout: 5_000 });
-      await r2.get({ timeout: 5_000 }).catch(() => undefined);
+      expect(await r1.get({ timeout: 5_000 })).toBe(3);
+      await expect(r2.get({ timeout: 5_000 })).rejects.toBeInstanceOf(TaskError);
       await until(() => got.length === 2);
       expect(got).toContainEqual(['ok', 3]);
       expect(got).toContainEqual(['err', r2.id]);
@@ -365,14 +376,17 @@ export function describeWorkerConformance(label: string, target: Target): void {
       const t = app.task('t.known', () => 'fine');
       await app.sendTask('t.nobody.knows', [1]);
       const ok = await t.delay();
-      const dead: string[] = [];
-      const w = await startWorker(app);
-      w.on('deadLettered', (d) => dead.push(d.reason));
+      const dead: { reason: string; queue: string }[] = [];
+      await startWorker(app, {}, (w) => w.on('deadLettered', (d) => dead.push(d)));
       await expect(ok.get({ timeout: 5_000 })).resolves.toBe('fine');
-      await until(async () => (await app.broker.deadLetters()).length === 1);
-      const [letter] = await app.broker.deadLetters();
+      await until(() => dead.length === 1);
+      const letters = await app.broker.deadLetters();
+      expect(letters).toHaveLength(1);
+      const [letter] = letters;
       expect(letter!.reason).toContain('t.nobody.knows');
       expect(letter!.raw).toContain('t.nobody.knows');
+      expect(letter!.queue).toBe('celery');
+      expect(dead).toEqual([{ reason: letter!.reason, queue: 'celery' }]);
     });
 
     test('warm close lets running tasks finish and gives prefetched ones back', async () => {

@@ -1,5 +1,5 @@
 // Broker.queueNames() on a real Redis: found without a keyspace SCAN, from celeriac's queue index and the queues
-// live workers consume. With REDIS_URL set the names are unique to this run and only this test's keys are deleted.
+// live workers consume. Names are unique to the run and only this test's keys are deleted at the end.
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { ConnectionPool } from '../../src/redis/connection';
@@ -15,7 +15,8 @@ const q = (name: string) => `${run}.${name}`;
 const names = ['a', 'b', 'py', 'held'].map(q);
 
 beforeAll(async () => {
-  redis = await startRedis();
+  // NOTE: a server of our own even with REDIS_URL: the conformance suite needs that database empty meanwhile.
+  redis = await startRedis({ own: true });
   admin = redis.client();
   pool = new ConnectionPool(5_000);
 });

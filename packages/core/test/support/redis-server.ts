@@ -2,13 +2,15 @@
 // for fault tests. With REDIS_URL set (and no fault features asked for) that server is used instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 
 export interface RedisServer {
   readonly port: number;
+  /** Someone else's server (REDIS_URL): never flush it; delete only the keys a test made. */
+  readonly external: boolean;
   /** `redis://127.0.0.1:<port>/<db>` */
   url(db?: number): string;
   /** A plain client for assertions (closed by stop()). */
@@ -17,6 +19,7 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Start it again on the same port and directory. */
   restart(): Promise<void>;
+  /** Empties a server of the test's own; refused on an external one. */
   flushall(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -42,21 +45,32 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilUp(port: number, password?: string, timeoutMs = 10_000): Promise<void> {
+/** One PING over a plain socket: true once the server answers it (+PONG, or -NOAUTH when it wants a password). */
+function pings(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1' });
+    let reply = '';
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1_000, () => done(false));
+    sock.on('error', () => done(false));
+    sock.on('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (b) => {
+      reply += b.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
+    });
+  });
+}
+
+// NOTE: probed with a plain socket, not ioredis: disconnect() after a refused connect leaves a 2 s timer behind
+// (ioredis' disconnectTimeout), which kept jest from exiting.
+async function waitUntilUp(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const c = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    c.on('error', () => undefined);
-    try {
-      await c.connect();
-      await c.ping();
-      c.disconnect();
-      return;
-    } catch {
-      c.disconnect();
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not come up`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  while (!(await pings(port))) {
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not come up`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -78,7 +92,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
     proc.on('error', (err) => {
       throw new Error(`cannot start redis-server (is it installed?): ${err.message}`);
     });
-    await waitUntilUp(port, password);
+    await waitUntilUp(port);
   };
   const kill = async () => {
     const p = proc;
@@ -92,6 +106,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
   await launch();
   return {
     port,
+    external: false,
     url: (db = 0) => `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}/${db}`,
     client() {
       const c = new Redis({ port, host: '127.0.0.1', password });
@@ -123,6 +138,7 @@ function externalServer(url: string): RedisServer {
   };
   return {
     port,
+    external: true,
     url: (db = Number(u.pathname.slice(1) || 0)) => `redis://${u.host}/${db}`,
     client() {
       const c = new Redis(url);
@@ -132,9 +148,7 @@ function externalServer(url: string): RedisServer {
     kill: unsupported,
     restart: unsupported,
     async flushall() {
-      const c = new Redis(url);
-      await c.flushdb();
-      c.disconnect();
+      throw new Error(`refusing to flush ${url}: REDIS_URL is not the test's own server (delete only the keys the test made)`);
     },
     async stop() {
       for (const c of clients) c.disconnect();

@@ -38,6 +38,62 @@ describe('testing helpers', () => {
     await app.close();
   });
 
+  test("README's testing snippet: drain(app) with no queues runs a task routed to `mail`", async () => {
+    const app = createTestApp();
+    class SmtpError extends Error {}
+    const sentTo: string[] = [];
+    const sendActivationMail = app.task(
+      'users.send_register_active_mail',
+      async (to: string, _username: string, _token: string) => {
+        sentTo.push(to);
+        return `sent to ${to}`;
+      },
+      { maxRetries: 3, retryBackoff: true, autoretryFor: [SmtpError], timeLimit: 30_000, queue: 'mail' },
+    );
+    const res = await sendActivationMail.delay('ann@example.com', 'ann', 'tok');
+    expect(await drain(app)).toBe(1);
+    expect(sentTo).toEqual(['ann@example.com']);
+    expect(await res.get({ timeout: 5_000 })).toBe('sent to ann@example.com');
+    expect(await app.broker.queueNames()).toEqual([]);
+    await app.close();
+  });
+
+  test('drain follows the tasks it runs into the queues their callbacks and sends are routed to', async () => {
+    const app = createTestApp('routed', { taskRoutes: { 'r.report': 'reports' } });
+    const log: string[] = [];
+    const report = app.task('r.report', (v: string) => void log.push(`report ${v}`));
+    const audit = app.task(
+      'r.audit',
+      async (v: number) => {
+        log.push(`audit ${v}`);
+        await report.delay(`#${v}`);
+      },
+      { queue: 'audit' },
+    );
+    const start = app.task('r.start', (n: number) => {
+      log.push(`start ${n}`);
+      return n + 1;
+    });
+    await start.applyAsync([1], { link: audit.s() });
+    expect(await drain(app)).toBe(3);
+    expect(log).toEqual(['start 1', 'audit 2', 'report #2']);
+    expect(await app.broker.queueNames()).toEqual([]);
+    await app.close();
+  });
+
+  test('drain with `queues` drains only those', async () => {
+    const app = createTestApp();
+    const ran: string[] = [];
+    const mail = app.task('q.mail', () => void ran.push('mail'), { queue: 'mail' });
+    const other = app.task('q.other', () => void ran.push('other'));
+    await mail.delay();
+    await other.delay();
+    expect(await drain(app, { queues: ['celery'] })).toBe(1);
+    expect(ran).toEqual(['other']);
+    expect(await app.broker.queueNames()).toEqual(['mail']);
+    await app.close();
+  });
+
   test('eager test apps run tasks inline at .delay(), retries included', async () => {
     const app = createTestApp('e', { eager: true });
     let calls = 0;
