@@ -161,6 +161,8 @@ export class Worker extends TypedEmitter implements JobHost {
       this.#unsubscribeControl = await this.app.broker.onControl((cmd) => this.#onControl(cmd));
       const until = Date.now() + this.app.settings.workerRevokeExpires;
       for (const id of await this.app.broker.revokedIds()) this.#revoked.add(id, until);
+      // NOTE: start() registers what this worker will hold, so that others can recover it if it dies.
+      await this.consumer.start(this.info());
       await this.#beat();
     } catch (err) {
       this.#state = 'closed';

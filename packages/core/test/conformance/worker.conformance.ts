@@ -429,6 +429,29 @@ export function describeWorkerConformance(label: string, target: Target): void {
       await expect(res.get({ timeout: 5_000 })).resolves.toBe('second run');
     });
 
+    test('a worker that stops beating (frozen or killed) has its held task run by another worker', async () => {
+      const app = await makeApp();
+      let runs = 0;
+      let release!: () => void;
+      const blocked = new Promise<void>((r) => (release = r));
+      const held = app.task('t.held', async () => {
+        runs++;
+        if (runs === 1) await blocked;
+        return 'done';
+      });
+      const beat = { heartbeatInterval: 50, heartbeatTimeout: 400 };
+      const frozen = await startWorker(app, beat);
+      const res = await held.delay();
+      await until(() => runs === 1);
+      // NOTE: a worker whose heartbeats stop, as one whose process is SIGKILLed or whose event loop is blocked.
+      frozen.consumer.heartbeat = async () => ({ recovered: 0, promoted: 0, nextDue: null });
+      const rescuer = await startWorker(app, beat);
+      await expect(res.get({ timeout: 5_000 })).resolves.toBe('done');
+      expect(runs).toBe(2);
+      release();
+      await rescuer.onIdle();
+    });
+
     test('workers announce themselves; a closed worker is gone from the list', async () => {
       const app = await makeApp();
       const w = await startWorker(app, { hostname: 'celeriac@test-node', queues: ['a', 'b'] });
