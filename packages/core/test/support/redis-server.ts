@@ -139,7 +139,12 @@ function externalServer(url: string): RedisServer {
   return {
     port,
     external: true,
-    url: (db = Number(u.pathname.slice(1) || 0)) => `redis://${u.host}/${db}`,
+    // NOTE: the scheme and credentials of REDIS_URL are kept (rediss://, user:password@); only the db may change.
+    url: (db = Number(u.pathname.slice(1) || 0)) => {
+      const v = new URL(url);
+      v.pathname = `/${db}`;
+      return v.toString();
+    },
     client() {
       const c = new Redis(url);
       clients.push(c);
