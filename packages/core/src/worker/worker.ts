@@ -2,11 +2,11 @@
 // others can recover its messages if it dies, and shuts down warm (finish, give back) or cold.
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import type { Celeriac } from '../app';
 import type { BrokerConsumer, ControlCommand, Delivery, WorkerInfo } from '../broker/broker';
 import { checkInt, expected } from '../config';
 import { MalformedMessage, decodeMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
+import type { WorkerContext } from './context';
 import { TypedEmitter } from './events';
 import { Job, WorkerShutdown, execute, type JobHost } from './request';
 
@@ -69,7 +69,7 @@ export class Worker extends TypedEmitter implements JobHost {
   readonly startedAt = Date.now();
 
   constructor(
-    readonly app: Celeriac,
+    readonly app: WorkerContext,
     options: WorkerOptions = {},
   ) {
     super();
