@@ -273,6 +273,7 @@ function validateTaskOptions(name: string, o: TaskOptions): void {
   if (o.retryBackoffMax !== undefined) checkInt(at('retryBackoffMax'), o.retryBackoffMax, 0);
   if (o.priority !== undefined) checkPriority(o.priority);
   if (o.queue !== undefined && (typeof o.queue !== 'string' || !o.queue)) throw expected(at('queue'), 'a non-empty string', o.queue);
+  if (o.public !== undefined && typeof o.public !== 'boolean') throw expected(at('public'), 'a boolean', o.public);
   if (o.autoretryFor !== undefined && typeof o.autoretryFor !== 'function' && !Array.isArray(o.autoretryFor)) {
     throw expected(at('autoretryFor'), 'an array of error classes or a predicate', o.autoretryFor);
   }
