@@ -281,7 +281,7 @@ function validateTaskOptions(name: string, o: TaskOptions): void {
 
 function checkPort<T extends object>(what: string, v: object, methods: string[]): T {
   const missing = methods.filter((m) => typeof (v as Record<string, unknown>)[m] !== 'function');
-  if (missing.length) throw new ConfigurationError(`\`${what}\` is neither a URL nor a ${what === 'broker' ? 'Broker' : 'ResultBackend'}: it lacks ${missing.join(', ')}()`);
+  if (missing.length) throw new ConfigurationError(`\`${what}\` is neither a URL nor a ${what === 'broker' ? 'Broker' : 'ResultBackend'}: it lacks ${missing.map((m) => `${m}()`).join(', ')}`);
   return v as T;
 }
 
