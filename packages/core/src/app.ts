@@ -11,6 +11,7 @@ import { Producer, checkPriority, validateApplyOptions } from './producer';
 import { completeMessage, decodeMessage, type TaskMessage } from './protocol/message';
 import { RedisBackend } from './redis/backend';
 import { RedisBroker } from './redis/broker';
+import type Redis from 'ioredis';
 import { ConnectionPool } from './redis/connection';
 import { TaskRegistry } from './registry';
 import { AsyncResult } from './result';
@@ -24,10 +25,14 @@ import { Worker, type WorkerOptions } from './worker/worker';
 
 /** `createApp`'s second argument: every setting, plus Celery's `broker` / `backend` shortcuts. */
 export interface AppConfig extends SettingsInput {
-  /** Shortcut for `brokerUrl`, or a Broker already built (used as is; see `closeGiven`). */
-  broker?: string | Broker;
-  /** Shortcut for `resultBackend`, or a ResultBackend already built (used as is; see `closeGiven`). */
-  backend?: string | ResultBackend;
+  /**
+   * Shortcut for `brokerUrl`; or a Broker already built (used as is; see `closeGiven`); or an ioredis client, whose
+   * connection details (host, port, TLS, auth, db) the app's own Redis connections copy (`client.duplicate()`):
+   * the client itself is never used for commands nor closed.
+   */
+  broker?: string | Broker | Redis;
+  /** Shortcut for `resultBackend`; or a ResultBackend already built; or an ioredis client (as for `broker`). */
+  backend?: string | ResultBackend | Redis;
   /**
    * Whether `app.close()` also closes a `broker` / `backend` instance it was given (it always closes what it built).
    * @default false
@@ -38,6 +43,18 @@ export interface AppConfig extends SettingsInput {
 }
 
 const isInstance = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
+// NOTE: by shape, not instanceof: the user's ioredis may be another copy of the package than ours.
+const isRedisClient = (v: unknown): v is Redis =>
+  isInstance(v) && typeof (v as Redis).duplicate === 'function' && typeof (v as Redis).sendCommand === 'function' && isInstance((v as Redis).options);
+
+/** The URL that names an adopted client's server (no password: the copies take it from the client). */
+function redisUrlOf(what: string, client: Redis): string {
+  if ((client as { isCluster?: boolean }).isCluster) throw new ConfigurationError(`\`${what}\`: Redis Cluster is not supported (Celery's keys span slots)`);
+  const o = client.options;
+  const host = o.path ? 'localhost' : (o.host ?? '127.0.0.1');
+  return `${o.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${o.port ?? 6379}/${o.db ?? 0}`;
+}
 
 export class Celeriac implements WorkerContext {
   readonly registry = new TaskRegistry();
@@ -51,6 +68,8 @@ export class Celeriac implements WorkerContext {
   readonly #given = new Set<object>();
   readonly #closeGiven: boolean;
   readonly #handles = new WeakMap<TaskDefinition, Task>();
+  /** ioredis clients given to createApp, by the URL that stands for them. */
+  readonly #adopted: [url: string, client: Redis][] = [];
   #pool: ConnectionPool | null = null;
   readonly #workers = new Set<Worker>();
   #closed = false;
@@ -64,9 +83,16 @@ export class Celeriac implements WorkerContext {
     if (broker !== undefined && rest.brokerUrl !== undefined) throw new ConfigurationError('Give `broker` or `brokerUrl`, not both');
     if (backend !== undefined && rest.resultBackend !== undefined) throw new ConfigurationError('Give `backend` or `resultBackend`, not both');
     const input: Record<string, unknown> = { ...rest };
-    if (isInstance(broker)) this.#broker = checkPort<Broker>('broker', broker, ['publish', 'consumer', 'revoke', 'close']);
+    const fromClient = (what: string, v: Redis) => {
+      const url = redisUrlOf(what, v);
+      this.#adopted.push([url, v]);
+      return url;
+    };
+    if (isRedisClient(broker)) input.brokerUrl = fromClient('broker', broker);
+    else if (isInstance(broker)) this.#broker = checkPort<Broker>('broker', broker, ['publish', 'consumer', 'revoke', 'close']);
     else if (broker !== undefined) input.brokerUrl = broker;
-    if (isInstance(backend)) this.#backend = checkPort<ResultBackend>('backend', backend, ['store', 'get', 'subscribe', 'close']);
+    if (isRedisClient(backend)) input.resultBackend = fromClient('backend', backend);
+    else if (isInstance(backend)) this.#backend = checkPort<ResultBackend>('backend', backend, ['store', 'get', 'subscribe', 'close']);
     else if (backend !== undefined) input.resultBackend = backend;
     this.#settings = { ...DEFAULT_SETTINGS, ...validateSettings(input) };
     // NOTE: settings name what is in use, e.g. for `celeriac status` and the worker banner.
@@ -114,7 +140,11 @@ export class Celeriac implements WorkerContext {
 
   get pool(): ConnectionPool {
     this.#assertOpen();
-    return (this.#pool ??= new ConnectionPool(this.#settings.brokerConnectionTimeout));
+    if (!this.#pool) {
+      this.#pool = new ConnectionPool(this.#settings.brokerConnectionTimeout);
+      for (const [url, client] of this.#adopted) this.#pool.adopt(url, client);
+    }
+    return this.#pool;
   }
 
   get broker(): Broker {

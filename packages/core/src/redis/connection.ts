@@ -38,10 +38,13 @@ export class Connection {
   readonly #pending = new Set<Pending>();
   #watchdog: NodeJS.Timeout | null = null;
 
-  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}) {
+  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}, base?: Redis) {
     const { options } = optionsFor(url, extra);
     this.safeUrl = redactUrl(url);
-    this.client = new Redis(url, options);
+    // NOTE: from a user's client, a copy with its connection details (host, TLS, auth, db, sentinels) and our
+    // options (bounded waits, reconnection): the user's client itself is never used nor closed.
+    if (base) delete options.tls;
+    this.client = base ? base.duplicate(options) : new Redis(url, options);
     this.client.on('error', (err: Error) => {
       this.#lastError = err;
     });
@@ -140,8 +143,8 @@ export class Subscriber {
 
   readonly #reconnectListeners = new Set<() => void>();
 
-  constructor(url: string, timeout: number) {
-    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' });
+  constructor(url: string, timeout: number, base?: Redis) {
+    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' }, base);
     this.conn.client.on('message', (channel: string, message: string) => {
       for (const l of this.#listeners.get(channel) ?? []) l(message, channel);
     });
@@ -194,25 +197,32 @@ export class ConnectionPool {
   readonly #commands = new Map<string, { conn: Connection; refs: number }>();
   readonly #subscribers = new Map<string, { sub: Subscriber; refs: number }>();
 
+  readonly #bases = new Map<string, Redis>();
+
   constructor(readonly timeout: number) {}
+
+  /** Connections to `url` are made as copies of this client (`client.duplicate()`), which stays the user's. */
+  adopt(url: string, client: Redis): void {
+    this.#bases.set(url, client);
+  }
 
   command(url: string): Connection {
     let e = this.#commands.get(url);
-    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }), refs: 0 }));
+    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }, this.#bases.get(url)), refs: 0 }));
     e.refs++;
     return e.conn;
   }
 
   subscriber(url: string): Subscriber {
     let e = this.#subscribers.get(url);
-    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout), refs: 0 }));
+    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout, this.#bases.get(url)), refs: 0 }));
     e.refs++;
     return e.sub;
   }
 
   /** A connection of its own, for blocking reads. */
   blocking(url: string, name: string): Connection {
-    return new Connection(url, this.timeout, { connectionName: name });
+    return new Connection(url, this.timeout, { connectionName: name }, this.#bases.get(url));
   }
 
   async releaseCommand(url: string): Promise<void> {
