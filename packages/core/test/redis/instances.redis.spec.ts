@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 const celeriacClients = async (db: number) =>
-  (await admin.client('LIST')).split('\n').filter((l) => / name=celeriac/.test(l) && new RegExp(` db=${db} `).test(l)).length;
+  ((await admin.client('LIST')) as string).split('\n').filter((l) => / name=celeriac/.test(l) && new RegExp(` db=${db} `).test(l)).length;
 
 test('an ioredis client: the app copies its host, password and db, uses only its copies, and leaves it open', async () => {
   await admin.config('SET', 'requirepass', 's3cret');
