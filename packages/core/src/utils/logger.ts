@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors';
 
-/** Where celeriac writes what it does. Any object with these four methods will do (pino, winston, Nest's Logger). */
+/** Where celeriac writes what it does. Any object with these four methods will do (pino, winston); NestJS's Logger through `fromNestLogger`. */
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;
@@ -35,7 +35,7 @@ export function consoleLogger(level: LogLevel = 'warn', prefix = 'celeriac'): Lo
 
 /**
  * The shape of NestJS's `Logger` / `LoggerService` (`@nestjs/common`): `log` is its info level, `debug` and
- * `verbose` are optional. Anything of this shape can be given wherever celeriac takes a logger.
+ * `verbose` are optional. `createApp`'s `logger` takes it as is; elsewhere wrap it with `fromNestLogger`.
  */
 export interface NestStyleLogger {
   log(message: unknown, ...optionalParams: unknown[]): unknown;
