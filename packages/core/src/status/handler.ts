@@ -106,6 +106,8 @@ export function createStatusHandler<Req = unknown>(app: StatusHost, options: Sta
       const gone = new AbortController();
       const onClose = () => gone.abort();
       res.once('close', onClose);
+      // NOTE: the client may have left while `authorize` ran: 'close' has then already been emitted.
+      if (res.destroyed) gone.abort();
       const metas = watchMetas(app.backend, taskId, gone.signal);
       let stopBeat: (() => void) | null = null;
       const send = (meta: ResultMeta | null): boolean => {

@@ -32,19 +32,25 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
+// NOTE: a compression middleware (Express's `compression`) holds writes back until `flush()`.
+function write(res: ServerResponse, chunk: string): void {
+  res.write(chunk);
+  (res as ServerResponse & { flush?: () => void }).flush?.();
+}
+
 /** Writes the SSE preamble: headers, then the reconnection delay hint. */
 export function openStream(res: ServerResponse, retryMs: number): void {
   res.writeHead(200, SSE_HEADERS);
-  res.write(`retry: ${retryMs}\n\n`);
+  write(res, `retry: ${retryMs}\n\n`);
 }
 
 /** One event; `data` is a single line of JSON. */
 export function writeEvent(res: ServerResponse, event: string, data: string, id?: string): void {
-  res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`);
+  write(res, `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`);
 }
 
 /** A comment line every `everyMs`, so proxies and browsers keep an idle stream open. Returns the stopper. */
 export function heartbeat(res: ServerResponse, everyMs: number): () => void {
-  const timer = setInterval(() => res.write(': ping\n\n'), everyMs);
+  const timer = setInterval(() => write(res, ': ping\n\n'), everyMs);
   return () => clearInterval(timer);
 }

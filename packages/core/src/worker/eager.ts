@@ -27,7 +27,7 @@ export interface EagerOptions {
  */
 export async function runEager(app: EagerHost, def: TaskDefinition, sent: TaskMessage, opts: EagerOptions): Promise<unknown> {
   const expires = app.settings.resultExpires;
-  const store = opts.store && !(def.options.ignoreResult ?? app.settings.taskIgnoreResult);
+  const store = opts.store && !(sent.ignoreResult || (def.options.ignoreResult ?? app.settings.taskIgnoreResult));
   for (let retries = 0; ; retries++) {
     const msg: TaskMessage = retries === 0 ? sent : { ...sent, retries };
     const outcome = await runTask({

@@ -33,6 +33,7 @@ export function describeStatus(label: string, makeEnv: () => Promise<StatusEnv>)
     let server: http.Server;
     let base: string;
     const gates = new Map<string, (fail?: boolean) => void>();
+    const finished: string[] = [];
     const queue = `status-${randomUUID()}`;
 
     const gated = (name: string, pub: boolean) =>
@@ -63,7 +64,10 @@ export function describeStatus(label: string, makeEnv: () => Promise<StatusEnv>)
       worker = app.worker({ queues: [queue], concurrency: 200 });
       await worker.start();
       const handler = createStatusHandler<http.IncomingMessage>(app, {
-        authorize: (req) => req.headers['x-role'] === 'admin',
+        authorize: async (req) => {
+          if (req.headers['x-slow']) await sleep(300);
+          return req.headers['x-role'] === 'admin';
+        },
         heartbeat: 100,
         retry: 1_500,
       });
@@ -72,7 +76,10 @@ export function describeStatus(label: string, makeEnv: () => Promise<StatusEnv>)
         if (!m) return void res.writeHead(404).end();
         const id = decodeURIComponent(m[1]!);
         if (m[2]) {
-          void handler.stream(id, req, res, { lastEventId: req.headers['last-event-id'] }).catch((err: Error) => res.writeHead(503).end(err.message));
+          void handler
+            .stream(id, req, res, { lastEventId: req.headers['last-event-id'] })
+            .then(() => finished.push(id))
+            .catch((err: Error) => res.writeHead(503).end(err.message));
         } else {
           void handler.json(id, req).then((r) => res.writeHead(r.statusCode, r.headers).end(JSON.stringify(r.body)));
         }
@@ -271,6 +278,21 @@ export function describeStatus(label: string, makeEnv: () => Promise<StatusEnv>)
       await Promise.all(clients.map((c) => c.event(0)));
       expect(await env.subscriptions(res.id)).toBeGreaterThan(0);
       for (const c of clients) c.close();
+      await noSubscription(res.id);
+      release(res.id);
+      await res.get({ timeout: 10_000 });
+    });
+
+    test('SSE: a client that leaves while authorize runs ends the stream at once, with no subscription', async () => {
+      const res = await secret.delay('early');
+      await atGate(res.id);
+      const c = await new Promise<http.ClientRequest>((resolve) => {
+        const req = http.get(`${base}/tasks/${res.id}/events`, { headers: { 'x-slow': '1' } });
+        req.on('error', () => undefined);
+        setTimeout(() => resolve(req), 50);
+      });
+      c.destroy();
+      await until('the stream handler to finish', () => finished.includes(res.id));
       await noSubscription(res.id);
       release(res.id);
       await res.get({ timeout: 10_000 });

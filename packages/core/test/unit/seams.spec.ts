@@ -49,6 +49,15 @@ describe('eager mode runs a task as a worker would', () => {
     await app.close();
   });
 
+  test('ignoreResult of a call is honoured eagerly, as on a worker', async () => {
+    const app = createTestApp('eager-ignore', { eager: true });
+    const t = app.task('t.ignored', () => 1);
+    const res = await t.applyAsync([], { ignoreResult: true });
+    expect(await res.meta()).toBeNull();
+    expect(await (await t.delay()).meta()).toMatchObject({ status: 'SUCCESS', result: 1 });
+    await app.close();
+  });
+
   test('a direct call still runs inline with the live arguments', async () => {
     const app = createTestApp('direct');
     const t = app.task('t.direct', (d: Date) => d instanceof Date);
