@@ -115,12 +115,12 @@ export class Celeriac implements WorkerContext {
 
   /** Changes settings; only before the app first talks to its broker or backend. */
   configure(settings: SettingsInput): this {
-    const given = (this.#broker && this.#given.has(this.#broker)) || (this.#backend && this.#given.has(this.#backend)) || this.#adopted.length > 0;
-    if ((this.#broker || this.#backend) && !given) {
+    const connected = (this.#broker && !this.#given.has(this.#broker)) || (this.#backend && !this.#given.has(this.#backend));
+    if (connected) {
       throw new ConfigurationError('Settings cannot change after the app has connected; configure it before the first .delay() or worker');
     }
     const next = validateSettings(settings as Record<string, unknown>);
-    if (given && (next.brokerUrl !== undefined || next.resultBackend !== undefined)) {
+    if ((this.#given.size > 0 || this.#adopted.length > 0) && (next.brokerUrl !== undefined || next.resultBackend !== undefined)) {
       throw new ConfigurationError('This app was given its broker/backend (instances or a Redis client); `brokerUrl` and `resultBackend` cannot change');
     }
     this.#settings = { ...this.#settings, ...next };

@@ -71,7 +71,17 @@ const badId = (taskId: unknown) => ({
   message: `Malformed task id ${JSON.stringify(String(taskId).slice(0, 140))}: expected 1-128 letters, digits or - _ . : @`,
 });
 
-/** The status routes' logic over an app (or anything with its backend, registry and logger). */
+/**
+ * The status routes' logic over an app (or anything with its backend, registry and logger). An integration only
+ * passes its request and Node response through, e.g. with Express:
+ * ```ts
+ * const status = createStatusHandler<Request>(app, { authorize: (req, id) => ownsTask(req.user, id) });
+ * router.get('/:id', (req, res, next) =>
+ *   status.json(req.params.id, req).then((r) => res.status(r.statusCode).set(r.headers).json(r.body), next));
+ * router.get('/:id/events', (req, res, next) =>
+ *   status.stream(req.params.id, req, res, { lastEventId: req.get('last-event-id') }).catch(next));
+ * ```
+ */
 export function createStatusHandler<Req = unknown>(app: StatusHost, options: StatusHandlerOptions<Req> = {}): StatusHandler<Req> {
   const { authorize } = options;
   if (authorize !== undefined && typeof authorize !== 'function') throw expected('authorize', 'a function (req, taskId) => boolean', authorize);

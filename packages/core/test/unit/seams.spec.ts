@@ -209,6 +209,16 @@ describe('createApp with broker and backend instances', () => {
     expect(() => broker.consumer({ queues: ['x'], workerId: 'w', heartbeatTimeout: 1_000 })).not.toThrow();
   });
 
+  test('settings still freeze once the app has built a connection of its own', async () => {
+    const broker = new MemoryBroker(`memory://${randomUUID()}`);
+    const app = createApp('half-given', { broker, backend: `memory://${randomUUID()}`, logger: silent });
+    app.configure({ taskDefaultQueue: 'before' });
+    expect(app.backend).toBeDefined();
+    expect(() => app.configure({ taskDefaultQueue: 'after' })).toThrow('Settings cannot change after the app has connected');
+    await app.close();
+    await broker.close();
+  });
+
   test('an object that is neither a URL nor a port is refused, naming what it lacks', () => {
     expect(() => createApp('bad', { broker: { publish() {} } as never })).toThrow(
       new ConfigurationError('`broker` is neither a URL nor a Broker: it lacks consumer(), revoke(), close()'),
