@@ -2,7 +2,6 @@
 // Registers a user, sends the activation e-mail in the background and follows the task's progress,
 // on the embedded memory:// broker (nothing to install). Set CELERIAC_BROKER_URL=redis://127.0.0.1:6379/0
 // to run the same on Redis.
-const { randomUUID } = require('node:crypto');
 const { createApp, consoleLogger } = require('@celeriac/core');
 
 const app = createApp('shop', { logger: consoleLogger('info', 'shop') });
@@ -24,13 +23,10 @@ async function main() {
   const worker = app.worker({ queues: ['mail'], concurrency: 4 });
   await worker.start();
 
-  // Follow the task from its first state: subscribe under a chosen id, then send (a browser would use SSE).
-  const taskId = randomUUID();
-  const stop = await app.asyncResult(taskId).subscribe((meta) => console.log(`  state ${meta.status}`, meta.status === 'PROGRESS' ? meta.result : ''));
-  const result = await sendActivationMail.applyAsync(['ann@example.com', 'ann', 'tok-1234567890'], { taskId });
+  const result = await sendActivationMail.delay('ann@example.com', 'ann', 'tok-1234567890');
   console.log(`registered ann; task_id ${result.id}`);
-  console.log(`  result: ${await result.get({ timeout: 10_000 })}`);
-  stop();
+  // Follow it as a browser's status page would: the current state first, then each change, until it is ready.
+  for await (const status of result.watch({ reveal: true })) console.log('  status', JSON.stringify(status));
 
   await worker.close();
   await app.close();

@@ -5,52 +5,71 @@ import { MemoryBroker } from './broker/memory';
 import type { ResultBackend } from './backend/backend';
 import { MemoryBackend } from './backend/memory';
 import { Signature } from './canvas';
-import {
-  DEFAULT_SETTINGS,
-  checkInt,
-  expected,
-  settingsFromEnv,
-  validateSettings,
-  type Settings,
-  type SettingsInput,
-  type TaskRoute,
-} from './config';
-import { ConfigurationError, SerializationError } from './errors';
-import { ORIGIN, encodeMessage, type TaskMessage } from './protocol/message';
+import { DEFAULT_SETTINGS, checkInt, expected, settingsFromEnv, validateSettings, type Settings, type SettingsInput } from './config';
+import { ConfigurationError, NotRegisteredError } from './errors';
+import { Producer, checkPriority, validateApplyOptions } from './producer';
+import { completeMessage, decodeMessage, type TaskMessage } from './protocol/message';
 import { RedisBackend } from './redis/backend';
 import { RedisBroker } from './redis/broker';
+import type Redis from 'ioredis';
 import { ConnectionPool } from './redis/connection';
 import { TaskRegistry } from './registry';
 import { AsyncResult } from './result';
-import { assertSerializable } from './serialize';
 import type { ApplyOptions, BoundTaskFn, RemoteTask, Task, TaskDefinition, TaskFn, TaskOptions } from './task';
 import { autodiscover } from './utils/autodiscover';
-import { consoleLogger, type Logger } from './utils/logger';
+import { didYouMean } from './utils/did-you-mean';
+import { consoleLogger, toLogger, type Logger, type NestStyleLogger } from './utils/logger';
 import { runEager } from './worker/eager';
+import type { WorkerContext } from './worker/context';
 import { Worker, type WorkerOptions } from './worker/worker';
 
 /** `createApp`'s second argument: every setting, plus Celery's `broker` / `backend` shortcuts. */
 export interface AppConfig extends SettingsInput {
-  /** Shortcut for `brokerUrl`. */
-  broker?: string;
-  /** Shortcut for `resultBackend`. */
-  backend?: string;
-  /** Where the app and its workers log. @default console, warnings and errors */
-  logger?: Logger;
+  /**
+   * Shortcut for `brokerUrl`; or a Broker already built (used as is; see `closeGiven`); or an ioredis client, whose
+   * connection details (host, port, TLS, auth, db) the app's own Redis connections copy (`client.duplicate()`):
+   * the client itself is never used for commands nor closed.
+   */
+  broker?: string | Broker | Redis;
+  /** Shortcut for `resultBackend`; or a ResultBackend already built; or an ioredis client (as for `broker`). */
+  backend?: string | ResultBackend | Redis;
+  /**
+   * Whether `app.close()` also closes a `broker` / `backend` instance it was given (it always closes what it built).
+   * @default false
+   */
+  closeGiven?: boolean;
+  /** Where the app and its workers log: a celeriac Logger, or NestJS's `Logger`. @default console, warnings and errors */
+  logger?: Logger | NestStyleLogger;
 }
 
-const toMs = (v: Date | number, name: string): number => {
-  const t = v instanceof Date ? v.getTime() : v;
-  if (typeof t !== 'number' || !Number.isFinite(t)) throw expected(name, 'a Date or a number of milliseconds', v);
-  return t;
-};
+const isInstance = (v: unknown): v is object => typeof v === 'object' && v !== null;
 
-export class Celeriac {
+// NOTE: by shape, not instanceof: the user's ioredis may be another copy of the package than ours.
+const isRedisClient = (v: unknown): v is Redis =>
+  isInstance(v) && typeof (v as Redis).duplicate === 'function' && typeof (v as Redis).sendCommand === 'function' && isInstance((v as Redis).options);
+
+/** The URL that names an adopted client's server (no password: the copies take it from the client). */
+function redisUrlOf(what: string, client: Redis): string {
+  if ((client as { isCluster?: boolean }).isCluster) throw new ConfigurationError(`\`${what}\`: Redis Cluster is not supported (Celery's keys span slots)`);
+  const o = client.options;
+  const host = o.path ? 'localhost' : (o.host ?? '127.0.0.1');
+  return `${o.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${o.port ?? 6379}/${o.db ?? 0}`;
+}
+
+export class Celeriac implements WorkerContext {
   readonly registry = new TaskRegistry();
   readonly logger: Logger;
+  /** Builds and sends every message of this app (`.delay()`, eager mode, a worker's follow-ups). */
+  readonly producer: Producer = new Producer(this);
   #settings: Settings;
   #broker: Broker | null = null;
   #backend: ResultBackend | null = null;
+  /** Instances given to createApp: not closed by close() unless `closeGiven`. */
+  readonly #given = new Set<object>();
+  readonly #closeGiven: boolean;
+  readonly #handles = new WeakMap<TaskDefinition, Task>();
+  /** ioredis clients given to createApp, by the URL that stands for them. */
+  readonly #adopted: [url: string, client: Redis][] = [];
   #pool: ConnectionPool | null = null;
   readonly #workers = new Set<Worker>();
   #closed = false;
@@ -60,14 +79,33 @@ export class Celeriac {
     config: AppConfig = {},
   ) {
     if (typeof name !== 'string' || !name) throw expected('name', 'a non-empty string', name);
-    const { broker, backend, logger, ...rest } = config;
+    const { broker, backend, logger, closeGiven = false, ...rest } = config;
     if (broker !== undefined && rest.brokerUrl !== undefined) throw new ConfigurationError('Give `broker` or `brokerUrl`, not both');
     if (backend !== undefined && rest.resultBackend !== undefined) throw new ConfigurationError('Give `backend` or `resultBackend`, not both');
     const input: Record<string, unknown> = { ...rest };
-    if (broker !== undefined) input.brokerUrl = broker;
-    if (backend !== undefined) input.resultBackend = backend;
+    const fromClient = (what: string, v: Redis) => {
+      const url = redisUrlOf(what, v);
+      this.#adopted.push([url, v]);
+      return url;
+    };
+    if (isRedisClient(broker)) input.brokerUrl = fromClient('broker', broker);
+    else if (isInstance(broker)) this.#broker = checkPort<Broker>('broker', broker, ['publish', 'consumer', 'revoke', 'close']);
+    else if (broker !== undefined) input.brokerUrl = broker;
+    if (isRedisClient(backend)) input.resultBackend = fromClient('backend', backend);
+    else if (isInstance(backend)) this.#backend = checkPort<ResultBackend>('backend', backend, ['store', 'get', 'subscribe', 'close']);
+    else if (backend !== undefined) input.resultBackend = backend;
     this.#settings = { ...DEFAULT_SETTINGS, ...validateSettings(input) };
-    this.logger = logger ?? consoleLogger('warn');
+    // NOTE: settings name what is in use, e.g. for `celeriac status` and the worker banner.
+    if (this.#broker) {
+      this.#given.add(this.#broker);
+      this.#settings.brokerUrl = this.#broker.url;
+    }
+    if (this.#backend) {
+      this.#given.add(this.#backend);
+      this.#settings.resultBackend = this.#backend.url;
+    }
+    this.#closeGiven = closeGiven;
+    this.logger = logger === undefined ? consoleLogger('warn') : toLogger(logger);
   }
 
   /** The settings in force (read-only). */
@@ -77,11 +115,16 @@ export class Celeriac {
 
   /** Changes settings; only before the app first talks to its broker or backend. */
   configure(settings: SettingsInput): this {
-    if (this.#broker || this.#backend) {
+    const connected = (this.#broker && !this.#given.has(this.#broker)) || (this.#backend && !this.#given.has(this.#backend));
+    if (connected) {
       throw new ConfigurationError('Settings cannot change after the app has connected; configure it before the first .delay() or worker');
     }
-    this.#settings = { ...this.#settings, ...validateSettings(settings as Record<string, unknown>) };
-    this.#routes = null;
+    const next = validateSettings(settings as Record<string, unknown>);
+    if ((this.#given.size > 0 || this.#adopted.length > 0) && (next.brokerUrl !== undefined || next.resultBackend !== undefined)) {
+      throw new ConfigurationError('This app was given its broker/backend (instances or a Redis client); `brokerUrl` and `resultBackend` cannot change');
+    }
+    this.#settings = { ...this.#settings, ...next };
+    this.producer.resetRoutes();
     return this;
   }
 
@@ -97,7 +140,11 @@ export class Celeriac {
 
   get pool(): ConnectionPool {
     this.#assertOpen();
-    return (this.#pool ??= new ConnectionPool(this.#settings.brokerConnectionTimeout, this.logger));
+    if (!this.#pool) {
+      this.#pool = new ConnectionPool(this.#settings.brokerConnectionTimeout, this.logger);
+      for (const [url, client] of this.#adopted) this.#pool.adopt(url, client);
+    }
+    return this.#pool;
   }
 
   get broker(): Broker {
@@ -126,12 +173,29 @@ export class Celeriac {
     validateTaskOptions(name, opts);
     const def: TaskDefinition = { name, fn, bind, options: opts };
     this.registry.register(def);
-    return this.#makeTask(def);
+    return this.#handle(def);
+  }
+
+  /**
+   * The handle of a registered task, typed by the caller: `app.getTask<[string, string], string>('users.mail')`.
+   * Throws NotRegisteredError (with the closest registered names) for an unknown name.
+   */
+  getTask<A extends unknown[] = unknown[], R = unknown>(name: string): Task<A, R> {
+    const def = this.registry.get(name);
+    if (!def) throw new NotRegisteredError(name, didYouMean(name, this.registry.names()));
+    return this.#handle(def) as unknown as Task<A, R>;
+  }
+
+  #handle(def: TaskDefinition): Task {
+    let task = this.#handles.get(def);
+    if (!task) this.#handles.set(def, (task = this.#makeTask(def)));
+    return task;
   }
 
   #makeTask(def: TaskDefinition): Task {
     const app = this;
-    const call = (...args: unknown[]) => runEager(app, def, args, {}, { store: false });
+    // NOTE: a direct call is a function call: its arguments are not copied (only `.delay()` goes through JSON).
+    const call = (...args: unknown[]) => runEager(app, def, completeMessage({ id: randomUUID(), task: def.name, args, kwargs: {}, queue: 'eager' }), { store: false });
     Object.defineProperties(call, {
       taskName: { value: def.name, enumerable: true },
       options: { value: Object.freeze({ ...def.options }), enumerable: true },
@@ -163,99 +227,32 @@ export class Celeriac {
 
   /** Which queue and priority a call goes to: the call's own, then the task's, then `taskRoutes`, then the default. */
   route(name: string, options: ApplyOptions = {}): { queue: string; priority: number } {
-    const taskOpts = this.registry.get(name)?.options ?? {};
-    const route = options.queue === undefined && taskOpts.queue === undefined ? this.#matchRoute(name) : undefined;
-    return {
-      queue: options.queue ?? taskOpts.queue ?? route?.queue ?? this.#settings.taskDefaultQueue,
-      priority: options.priority ?? taskOpts.priority ?? route?.priority ?? 0,
-    };
-  }
-
-  #routes: [pattern: string, route: TaskRoute][] | null = null;
-
-  /** The first `taskRoutes` entry matching the name: exact, or a prefix ending in `*`. */
-  #matchRoute(name: string): TaskRoute | undefined {
-    this.#routes ??= Object.entries(this.#settings.taskRoutes).map(([p, r]) => [p, typeof r === 'string' ? { queue: r } : r]);
-    for (const [pattern, route] of this.#routes) {
-      if (pattern === name || (pattern.endsWith('*') && name.startsWith(pattern.slice(0, -1)))) return route;
-    }
-    return undefined;
+    return this.producer.route(name, options);
   }
 
   /** Builds the message of a call (validated, serialisable), without sending it. */
   buildMessage(name: string, args: unknown[], options: ApplyOptions = {}): TaskMessage {
-    if (!Array.isArray(args)) throw expected('args', 'an array', args);
-    const kwargs = options.kwargs ?? {};
-    if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) throw expected('kwargs', 'an object', kwargs);
-    validateApplyOptions(options);
-    assertSerializable(name, args, kwargs);
-    const now = Date.now();
-    const { queue, priority } = this.route(name, options);
-    const taskOpts = this.registry.get(name)?.options ?? {};
-    const id = options.taskId ?? randomUUID();
-    const timeLimit = options.timeLimit ?? null;
-    const links = (l: Signature | Signature[] | undefined) => (l === undefined ? null : (Array.isArray(l) ? l : [l]).map((s) => s.toDict()));
-    // NOTE: spelled out rather than spread over defaults: this runs for every send, and a fixed shape is faster.
-    return {
-      id,
-      task: name,
-      args,
-      kwargs,
-      queue,
-      priority,
-      eta: options.eta !== undefined ? toMs(options.eta, 'eta') : options.countdown !== undefined ? now + options.countdown : null,
-      expires: options.expires === undefined ? null : options.expires instanceof Date ? options.expires.getTime() : now + options.expires,
-      retries: 0,
-      rootId: options.rootId ?? id,
-      parentId: options.parentId ?? null,
-      group: null,
-      groupIndex: null,
-      timeLimit: [timeLimit, null],
-      ignoreResult: options.ignoreResult ?? taskOpts.ignoreResult ?? this.#settings.taskIgnoreResult,
-      origin: ORIGIN,
-      lang: 'py',
-      replyTo: '',
-      deliveryTag: randomUUID(),
-      redelivered: false,
-      callbacks: links(options.link),
-      errbacks: links(options.linkError),
-      chain: null,
-      chord: null,
-    };
+    return this.producer.build(name, args, options);
   }
 
   /** Sends a message built by buildMessage; refuses one over `taskMessageMaxSize`. */
   publish(msg: TaskMessage): Promise<void> {
-    try {
-      return this.broker.publish(msg.queue, msg.priority, this.#encode(msg));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  #encode(msg: TaskMessage): string {
-    const raw = encodeMessage(msg);
-    // NOTE: bytes, not UTF-16 characters (argsrepr may hold non-ASCII text); a character is at most 3 bytes,
-    // so short messages skip the count.
-    const bytes = raw.length * 3 <= this.#settings.taskMessageMaxSize ? raw.length : Buffer.byteLength(raw);
-    if (bytes > this.#settings.taskMessageMaxSize) {
-      throw new SerializationError(
-        `Cannot send task "${msg.task}": the message is ${bytes} bytes, over taskMessageMaxSize (${this.#settings.taskMessageMaxSize} bytes). Nothing was sent; pass a reference (a URL, a row id) instead of the data.`,
-      );
-    }
-    return raw;
+    return this.producer.publish(msg);
   }
 
   /** Sends a task by name, also one that lives in another codebase (a Python worker's `proj.add`). */
   async sendTask<R = unknown>(name: string, args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<R>> {
     this.#assertOpen();
-    const msg = this.buildMessage(name, args, options);
+    const producer = this.producer;
+    const msg = producer.build(name, args, options);
     if (this.#settings.taskAlwaysEager) {
       const def = this.registry.require(name);
-      await runEager(this, def, args, msg.kwargs, { store: true, id: msg.id, propagate: this.#settings.taskEagerPropagates });
+      // NOTE: encoded and decoded as a worker would receive it: a Date argument arrives as a string here too.
+      const sent = decodeMessage(producer.encode(msg), msg.queue);
+      await runEager(this, def, sent, { store: true, propagate: this.#settings.taskEagerPropagates });
       return new AsyncResult<R>(msg.id, this);
     }
-    await this.broker.publish(msg.queue, msg.priority, this.#encode(msg));
+    await this.broker.publish(msg.queue, msg.priority, producer.encode(msg));
     return new AsyncResult<R>(msg.id, this);
   }
 
@@ -285,7 +282,8 @@ export class Celeriac {
     if (this.#closed) return;
     await Promise.all([...this.#workers].map((w) => w.close()));
     this.#closed = true;
-    await Promise.all([this.#broker?.close(), this.#backend?.close()]);
+    const mine = (x: Broker | ResultBackend | null) => x !== null && (this.#closeGiven || !this.#given.has(x));
+    await Promise.all([mine(this.#broker) ? this.#broker?.close() : undefined, mine(this.#backend) ? this.#backend?.close() : undefined]);
   }
 
   get closed(): boolean {
@@ -305,26 +303,16 @@ function validateTaskOptions(name: string, o: TaskOptions): void {
   if (o.retryBackoffMax !== undefined) checkInt(at('retryBackoffMax'), o.retryBackoffMax, 0);
   if (o.priority !== undefined) checkPriority(o.priority);
   if (o.queue !== undefined && (typeof o.queue !== 'string' || !o.queue)) throw expected(at('queue'), 'a non-empty string', o.queue);
+  if (o.public !== undefined && typeof o.public !== 'boolean') throw expected(at('public'), 'a boolean', o.public);
   if (o.autoretryFor !== undefined && typeof o.autoretryFor !== 'function' && !Array.isArray(o.autoretryFor)) {
     throw expected(at('autoretryFor'), 'an array of error classes or a predicate', o.autoretryFor);
   }
 }
 
-function checkPriority(p: unknown): void {
-  if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 9) throw expected('priority', 'an integer from 0 to 9', p);
-}
-
-function validateApplyOptions(o: ApplyOptions): void {
-  if (o.countdown !== undefined && (typeof o.countdown !== 'number' || !Number.isFinite(o.countdown) || o.countdown < 0)) {
-    throw expected('countdown', 'a number of milliseconds >= 0', o.countdown);
-  }
-  if (o.priority !== undefined) checkPriority(o.priority);
-  if (o.queue !== undefined && (typeof o.queue !== 'string' || !o.queue)) throw expected('queue', 'a non-empty string', o.queue);
-  if (o.taskId !== undefined && (typeof o.taskId !== 'string' || !o.taskId)) throw expected('taskId', 'a non-empty string', o.taskId);
-  if (o.expires !== undefined && !(o.expires instanceof Date) && (typeof o.expires !== 'number' || !Number.isFinite(o.expires))) {
-    throw expected('expires', 'a Date or a number of milliseconds', o.expires);
-  }
-  if (o.timeLimit !== undefined) checkInt('timeLimit', o.timeLimit, 1);
+function checkPort<T extends object>(what: string, v: object, methods: string[]): T {
+  const missing = methods.filter((m) => typeof (v as Record<string, unknown>)[m] !== 'function');
+  if (missing.length) throw new ConfigurationError(`\`${what}\` is neither a URL nor a ${what === 'broker' ? 'Broker' : 'ResultBackend'}: it lacks ${missing.map((m) => `${m}()`).join(', ')}`);
+  return v as T;
 }
 
 /** `createApp('shop', { broker: 'redis://…' })`, like `Celery('shop', broker=…)`. */

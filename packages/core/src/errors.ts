@@ -24,8 +24,13 @@ export class SerializationError extends CeleriacError {
 
 /** A task name that no `app.task()` registered. */
 export class NotRegisteredError extends CeleriacError {
-  constructor(readonly taskName: string) {
-    super(`Task "${taskName}" is not registered. Did you import the module that defines it (app.autodiscoverTasks)?`);
+  constructor(
+    readonly taskName: string,
+    /** Registered names close to this one. */
+    readonly suggestions: readonly string[] = [],
+  ) {
+    const hint = suggestions.length ? ` Did you mean ${suggestions.map((n) => `"${n}"`).join(' or ')}?` : '';
+    super(`Task "${taskName}" is not registered.${hint} Did you import the module that defines it (app.autodiscoverTasks)?`);
     this.name = 'NotRegisteredError';
   }
 }

@@ -1,4 +1,5 @@
 export { createApp, Celeriac, type AppConfig } from './app';
+export { Producer, type ProducerHost } from './producer';
 export { AsyncResult, errorFromMeta, type GetOptions } from './result';
 export type { Task, RemoteTask, TaskOptions, ApplyOptions, TaskContext, TaskFn, BoundTaskFn, ErrorClass, TaskDefinition } from './task';
 export { Signature, signature, type SignatureOptions } from './canvas';
@@ -21,9 +22,23 @@ export {
 } from './errors';
 export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskRoute } from './config';
 export { Worker, type WorkerOptions } from './worker/worker';
+export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
 export type { Broker, BrokerConsumer, Delivery, WorkerInfo, DeadLetter, ControlCommand } from './broker/broker';
 export type { ResultBackend } from './backend/backend';
 export type { ResultMeta, ExceptionInfo } from './protocol/result-meta';
 export type { TaskMessage, SignatureDict } from './protocol/message';
-export { consoleLogger, type Logger, type LogLevel } from './utils/logger';
+export { consoleLogger, fromNestLogger, type Logger, type LogLevel, type NestStyleLogger } from './utils/logger';
+export { toStatus, type TaskStatus, type TaskStatusError, type Reveal } from './status/status';
+export type { WatchOptions } from './status/watch';
+export {
+  createStatusHandler,
+  isValidTaskId,
+  TASK_ID_PATTERN,
+  type StatusHandler,
+  type StatusHandlerOptions,
+  type StatusHost,
+  type JsonReply,
+  type StreamOptions,
+} from './status/handler';
+export { TaskRegistry } from './registry';

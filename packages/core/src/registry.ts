@@ -14,9 +14,18 @@ export class TaskRegistry {
     }
     const existing = this.#tasks.get(def.name);
     if (existing && existing.fn !== def.fn) {
-      throw new ConfigurationError(`Task "${def.name}" is already registered with another function; task names must be unique`);
+      // NOTE: an error, not a replacement: two modules defining one name is a bug that would otherwise run the
+      // wrong function silently. Hot reload and repeated test modules call unregister(name) first.
+      throw new ConfigurationError(
+        `Task "${def.name}" is already registered with another function; task names must be unique (to replace it, call app.registry.unregister("${def.name}") first)`,
+      );
     }
     this.#tasks.set(def.name, def);
+  }
+
+  /** Forgets a task (hot reload, repeated test modules); the name can be registered again. Returns whether it was there. */
+  unregister(name: string): boolean {
+    return this.#tasks.delete(name);
   }
 
   get(name: string): TaskDefinition | undefined {

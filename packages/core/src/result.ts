@@ -4,6 +4,8 @@ import type { ResultBackend } from './backend/backend';
 import { TaskError, TaskRevokedError, TimeoutError } from './errors';
 import { isExceptionInfo, type ResultMeta } from './protocol/result-meta';
 import { States, isReady, type TaskState } from './states';
+import { toStatus, type Reveal, type TaskStatus } from './status/status';
+import { watchStatus, type WatchOptions } from './status/watch';
 import { setLongTimeout } from './utils/timers';
 
 /** What an AsyncResult needs from its app. */
@@ -102,6 +104,19 @@ export class AsyncResult<R = unknown> {
         })
         .catch(fail);
     });
+  }
+
+  /** What a browser may read: state, ready, progress, and the result or error only when revealed (see TaskStatus). */
+  async status(options: { reveal?: Reveal } = {}): Promise<TaskStatus> {
+    return toStatus(this.id, await this.meta(), options.reveal ?? false);
+  }
+
+  /**
+   * The current status, then each change, ending once the task is ready: `for await (const s of res.watch())`.
+   * Leaving the loop, or aborting `signal`, releases the subscription.
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<TaskStatus, void, undefined> {
+    return watchStatus(this.host.backend, this.id, options);
   }
 
   /** Calls `listener` on every state stored from now on; returns the function that stops it. */

@@ -32,6 +32,11 @@ export interface TaskOptions {
   ignoreResult?: boolean;
   /** Store STARTED when it begins. @default `taskTrackStarted` (true) */
   trackStarted?: boolean;
+  /**
+   * Its result and error may be shown to anyone who has the task id (status routes, `createStatusHandler`);
+   * otherwise only to requests an `authorize` hook allows. State and progress are always shown. @default false
+   */
+  public?: boolean;
 }
 
 /** What a bound task (`bind: true`) receives first: Celery's `self.request` plus `retry` and `updateState`. */

@@ -64,10 +64,13 @@ export class Connection {
   readonly #pending = new Set<Pending>();
   #watchdog: NodeJS.Timeout | null = null;
 
-  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}, notice: Notice = () => undefined) {
+  constructor(url: string, readonly timeout: number, extra: RedisOptions = {}, notice: Notice = () => undefined, base?: Redis) {
     const { options } = optionsFor(url, extra);
     this.safeUrl = redactUrl(url);
-    this.client = new Redis(url, options);
+    // NOTE: from a user's client, a copy with its connection details (host, TLS, auth, db, sentinels) and our
+    // options (bounded waits, reconnection): the user's client itself is never used nor closed.
+    if (base) delete options.tls;
+    this.client = base ? base.duplicate(options) : new Redis(url, options);
     if (new URL(url).password) this.#quietAuth(notice);
     this.client.on('error', (err: Error) => {
       this.#lastError = err;
@@ -196,8 +199,8 @@ export class Subscriber {
 
   readonly #reconnectListeners = new Set<() => void>();
 
-  constructor(url: string, timeout: number, notice?: Notice) {
-    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' }, notice);
+  constructor(url: string, timeout: number, notice?: Notice, base?: Redis) {
+    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' }, notice, base);
     this.conn.client.on('message', (channel: string, message: string) => {
       for (const l of this.#listeners.get(channel) ?? []) l(message, channel);
     });
@@ -264,17 +267,23 @@ export class ConnectionPool {
       logger?.warn(message);
     };
   }
+  readonly #bases = new Map<string, Redis>();
+
+  /** Connections to `url` are made as copies of this client (`client.duplicate()`), which stays the user's. */
+  adopt(url: string, client: Redis): void {
+    this.#bases.set(url, client);
+  }
 
   command(url: string): Connection {
     let e = this.#commands.get(url);
-    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }, this.#notice), refs: 0 }));
+    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }, this.#notice, this.#bases.get(url)), refs: 0 }));
     e.refs++;
     return e.conn;
   }
 
   subscriber(url: string): Subscriber {
     let e = this.#subscribers.get(url);
-    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout, this.#notice), refs: 0 }));
+    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout, this.#notice, this.#bases.get(url)), refs: 0 }));
     e.refs++;
     return e.sub;
   }
@@ -285,7 +294,7 @@ export class ConnectionPool {
     // disconnect twice, and the second leaves a 2 s timer that keeps the process alive after close. A blocking
     // read on a Redis still loading just fails, and its caller already retries. disconnectTimeout 0: a blocked
     // peek has nothing to flush, and ioredis' default keeps a 2 s timer (and the process) alive after disconnect().
-    return new Connection(url, this.timeout, { connectionName: name, enableReadyCheck: false, disconnectTimeout: 0 }, this.#notice);
+    return new Connection(url, this.timeout, { connectionName: name, enableReadyCheck: false, disconnectTimeout: 0 }, this.#notice, this.#bases.get(url));
   }
 
   async releaseCommand(url: string): Promise<void> {

@@ -1,4 +1,6 @@
-/** Where celeriac writes what it does. Any object with these four methods will do (pino, winston, Nest's Logger). */
+import { ConfigurationError } from '../errors';
+
+/** Where celeriac writes what it does. Any object with these four methods will do (pino, winston); NestJS's Logger through `fromNestLogger`. */
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;
@@ -29,4 +31,37 @@ export function consoleLogger(level: LogLevel = 'warn', prefix = 'celeriac'): Lo
     error: out('error', 'error'),
     isLevelEnabled: (lvl) => ORDER[lvl] >= at,
   };
+}
+
+/**
+ * The shape of NestJS's `Logger` / `LoggerService` (`@nestjs/common`): `log` is its info level, `debug` and
+ * `verbose` are optional. `createApp`'s `logger` takes it as is; elsewhere wrap it with `fromNestLogger`.
+ */
+export interface NestStyleLogger {
+  log(message: unknown, ...optionalParams: unknown[]): unknown;
+  error(message: unknown, ...optionalParams: unknown[]): unknown;
+  warn(message: unknown, ...optionalParams: unknown[]): unknown;
+  debug?(message: unknown, ...optionalParams: unknown[]): unknown;
+  verbose?(message: unknown, ...optionalParams: unknown[]): unknown;
+}
+
+/**
+ * A celeriac Logger writing to a Nest-style logger: info → `log`, debug → `debug` (else `verbose`, else dropped).
+ * NOTE: messages are passed alone: Nest reads a second string argument as the context, an `error`'s as the stack.
+ */
+export function fromNestLogger(nest: NestStyleLogger): Logger {
+  const debug = nest.debug ?? nest.verbose;
+  return {
+    debug: debug ? (message) => void debug.call(nest, message) : () => undefined,
+    info: (message) => void nest.log(message),
+    warn: (message) => void nest.warn(message),
+    error: (message) => void nest.error(message),
+  };
+}
+
+/** A celeriac Logger as is; a Nest-style one (it has `log`, not `info`) through `fromNestLogger`. */
+export function toLogger(logger: Logger | NestStyleLogger): Logger {
+  if (typeof (logger as Partial<Logger>).info === 'function' && typeof (logger as Partial<Logger>).debug === 'function') return logger as Logger;
+  if (typeof (logger as Partial<NestStyleLogger>).log === 'function') return fromNestLogger(logger as NestStyleLogger);
+  throw new ConfigurationError('Expected `logger` to have debug/info/warn/error methods (or log/warn/error, as NestJS\'s Logger has)');
 }

@@ -1,27 +1,35 @@
 // Eager mode: runs a task in this process, now, through the same trace as a worker (retries included).
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Celeriac } from '../app';
-import { completeMessage } from '../protocol/message';
+import type { ResultBackend } from '../backend/backend';
+import type { Settings } from '../config';
+import type { TaskMessage } from '../protocol/message';
 import type { TaskDefinition } from '../task';
 import { metas, unstorableResult } from './meta';
 import { runTask } from './trace';
 
+/** What eager mode needs from its app. */
+export interface EagerHost {
+  readonly settings: Readonly<Settings>;
+  readonly backend: ResultBackend;
+}
+
 export interface EagerOptions {
   /** Store states in the result backend (taskAlwaysEager), or not (a direct call). */
   store: boolean;
-  id?: string;
   /** Throw the task's error instead of storing FAILURE. */
   propagate?: boolean;
 }
 
-/** Runs the task inline; retries run again at once. Resolves the value, or throws the error unless it is stored. */
-export async function runEager(app: Celeriac, def: TaskDefinition, args: unknown[], kwargs: Record<string, unknown>, opts: EagerOptions): Promise<unknown> {
-  const id = opts.id ?? randomUUID();
+/**
+ * Runs the task inline; retries run again at once. Resolves the value, or throws the error unless it is stored.
+ * `sent` is the message as a worker would receive it (for taskAlwaysEager: encoded and decoded, so the arguments
+ * went through JSON).
+ */
+export async function runEager(app: EagerHost, def: TaskDefinition, sent: TaskMessage, opts: EagerOptions): Promise<unknown> {
   const expires = app.settings.resultExpires;
-  const store = opts.store && !(def.options.ignoreResult ?? app.settings.taskIgnoreResult);
+  const store = opts.store && !(sent.ignoreResult || (def.options.ignoreResult ?? app.settings.taskIgnoreResult));
   for (let retries = 0; ; retries++) {
-    const msg = completeMessage({ id, task: def.name, args, kwargs, queue: 'eager', retries });
+    const msg: TaskMessage = retries === 0 ? sent : { ...sent, retries };
     const outcome = await runTask({
       msg,
       def,

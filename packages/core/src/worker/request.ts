@@ -1,13 +1,12 @@
 // One message on a worker: run it, store its state, send its callbacks, then ack (acks late).
-import type { Celeriac } from '../app';
 import type { BrokerConsumer, Delivery } from '../broker/broker';
-import { Signature } from '../canvas';
 import { TimeLimitExceeded } from '../errors';
 import { describeThrown } from '../protocol/result-meta';
 import type { SignatureDict, TaskMessage } from '../protocol/message';
 import type { ResultMeta } from '../protocol/result-meta';
 import type { TaskDefinition } from '../task';
 import type { Logger } from '../utils/logger';
+import type { WorkerContext } from './context';
 import type { TaskEventInfo, WorkerEvents } from './events';
 import { metas, unstorableResult } from './meta';
 import { Cancellation, runTask, type Outcome } from './trace';
@@ -42,7 +41,7 @@ export class Job {
 
 /** What `execute` needs from the worker. */
 export interface JobHost {
-  readonly app: Celeriac;
+  readonly app: WorkerContext;
   readonly hostname: string;
   readonly consumer: BrokerConsumer;
   readonly logger: Logger;
@@ -80,22 +79,12 @@ function storeMeta(host: JobHost, meta: ResultMeta): Promise<unknown> {
 }
 
 function send(host: JobHost, msg: TaskMessage): Promise<unknown> {
-  return host.durable(`send ${msg.task}`, () => host.app.publish(msg));
+  return host.durable(`send ${msg.task}`, () => host.app.producer.publish(msg));
 }
 
 /** The message of a follow-up call (link, chain step), with workflow ids from its parent. */
 function followUp(host: JobHost, parent: TaskMessage, sig: SignatureDict, args: unknown[]): TaskMessage {
-  const s = Signature.fromDict(sig);
-  const m = host.app.buildMessage(s.task, args, {
-    kwargs: s.kwargs,
-    ...(s.options.taskId ? { taskId: s.options.taskId } : {}),
-    ...(s.options.queue ? { queue: s.options.queue } : {}),
-    ...(s.options.priority !== undefined ? { priority: s.options.priority } : {}),
-    ...(s.options.countdown !== undefined ? { countdown: s.options.countdown } : {}),
-    parentId: parent.id,
-    rootId: parent.rootId,
-  });
-  return m;
+  return host.app.producer.followUp(parent, sig, args);
 }
 
 async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean, runtime: number): Promise<void> {
@@ -152,14 +141,7 @@ async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean
 async function onRetry(host: JobHost, job: Job, countdown: number, exc: unknown, store: boolean): Promise<void> {
   const { msg } = job;
   if (store) await storeMeta(host, metas.retry(msg, exc));
-  const again: TaskMessage = {
-    ...msg,
-    retries: msg.retries + 1,
-    eta: Date.now() + countdown,
-    parentId: msg.id,
-    redelivered: false,
-    deliveryTag: `${msg.id}:${msg.retries + 1}`,
-  };
+  const again = host.app.producer.retryOf(msg, countdown);
   await send(host, again);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] retry in ${countdown}ms (retry ${msg.retries + 1}): ${reason(exc)}`);

@@ -2,7 +2,6 @@
 // others can recover its messages if it dies, and shuts down warm (finish, give back) or cold.
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import type { Celeriac } from '../app';
 import type { BrokerConsumer, ControlCommand, Delivery, WorkerInfo } from '../broker/broker';
 import { RevokedSet } from '../broker/revoked';
 import { checkInt, expected } from '../config';
@@ -12,6 +11,7 @@ import type { Logger } from '../utils/logger';
 import { MAX_TIMER_MS, setLongTimeout } from '../utils/timers';
 import { banner, unconsumed, type BannerInfo } from './banner';
 import { OutageLog } from './outage';
+import type { WorkerContext } from './context';
 import { TypedEmitter } from './events';
 import { metas } from './meta';
 import { AbandonedWrite, Job, WorkerShutdown, execute, type JobHost } from './request';
@@ -78,7 +78,7 @@ export class Worker extends TypedEmitter implements JobHost {
   readonly startedAt = Date.now();
 
   constructor(
-    readonly app: Celeriac,
+    readonly app: WorkerContext,
     options: WorkerOptions = {},
   ) {
     super();
@@ -139,7 +139,7 @@ export class Worker extends TypedEmitter implements JobHost {
       concurrency: this.concurrency,
       prefetchMultiplier: this.prefetchMultiplier,
       queues: this.queues,
-      tasks: names.map((name) => ({ name, queue: this.app.route(name).queue })),
+      tasks: names.map((name) => ({ name, queue: this.app.producer.route(name).queue })),
     };
   }
 
