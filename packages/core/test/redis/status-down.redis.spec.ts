@@ -1,9 +1,9 @@
-// The status routes while Redis is away: a clear BrokerError within brokerConnectionTimeout, nothing written,
+// The status routes while Redis is away: a clear BackendError within brokerConnectionTimeout, nothing written,
 // so the framework answers (503); never a hang.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { BrokerError, consoleLogger, createApp, createStatusHandler, type Celeriac } from '../../src';
+import { BackendError, consoleLogger, createApp, createStatusHandler, type Celeriac } from '../../src';
 import { startRedis, type RedisServer } from '../support/redis-server';
 
 let redis: RedisServer;
@@ -18,13 +18,13 @@ afterAll(async () => {
   await redis.stop();
 });
 
-test('json() and stream() reject with BrokerError before writing anything, and watch() throws', async () => {
+test('json() and stream() reject with BackendError before writing anything, and watch() throws', async () => {
   const handler = createStatusHandler(app);
   const id = randomUUID();
   expect((await handler.json(id, null)).body).toEqual({ task_id: id, state: 'PENDING', ready: false });
   await redis.kill();
   const t0 = Date.now();
-  await expect(handler.json(id, null)).rejects.toThrow(BrokerError);
+  await expect(handler.json(id, null)).rejects.toThrow(BackendError);
   expect(Date.now() - t0).toBeLessThan(5_000);
 
   const errors: unknown[] = [];
@@ -39,12 +39,12 @@ test('json() and stream() reject with BrokerError before writing anything, and w
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { message: string }).message).toMatch(/Redis at .* (is unreachable|did not answer)/);
-    expect(errors[0]).toBeInstanceOf(BrokerError);
+    expect(errors[0]).toBeInstanceOf(BackendError);
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
   }
-  await expect(app.asyncResult(id).watch().next()).rejects.toThrow(BrokerError);
+  await expect(app.asyncResult(id).watch().next()).rejects.toThrow(BackendError);
   await redis.restart();
   // Once Redis is back, the status works again and no subscription of the failed attempts lingers.
   expect((await handler.json(id, null)).body).toEqual({ task_id: id, state: 'PENDING', ready: false });
