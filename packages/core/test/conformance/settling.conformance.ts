@@ -4,28 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   TaskError,
-  consoleLogger,
-  createApp,
   signature,
-  type AppConfig,
-  type Celeriac,
   type TaskContext,
-  type Worker,
 } from '../../src';
 import { encodeMessage, completeMessage } from '../../src/protocol/message';
+import { appHarness, until, type Target } from './harness';
 
-export interface Target {
-  /** A broker URL with nothing in it. */
-  freshUrl(): Promise<string>;
-}
-
-const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+export type { Target } from './harness';
 
 async function taskError(p: Promise<unknown>): Promise<TaskError> {
   const err = await p.then(
@@ -52,31 +37,7 @@ const cycle = (): unknown => {
 
 export function describeSettlingConformance(label: string, target: Target): void {
   describe(`every outcome settles (${label})`, () => {
-    let apps: Celeriac[] = [];
-    let workers: Worker[] = [];
-
-    const makeApp = async (config: AppConfig = {}) => {
-      const app = createApp(`s-${randomUUID().slice(0, 8)}`, {
-        broker: await target.freshUrl(),
-        logger: consoleLogger(process.env.CELERIAC_TEST_LOG === '1' ? 'debug' : 'silent'),
-        ...config,
-      });
-      apps.push(app);
-      return app;
-    };
-    const startWorker = async (app: Celeriac, opts: Parameters<Celeriac['worker']>[0] = {}) => {
-      const w = app.worker({ concurrency: 2, shutdownTimeout: 2_000, ...opts });
-      workers.push(w);
-      await w.start();
-      return w;
-    };
-
-    afterEach(async () => {
-      await Promise.all(workers.map((w) => w.close({ timeout: 500 })));
-      await Promise.all(apps.map((a) => a.close()));
-      apps = [];
-      workers = [];
-    });
+    const { makeApp, startWorker } = appHarness(target, { concurrency: 2, shutdownTimeout: 2_000 });
 
     test('a task returning 10n is FAILURE with kombu EncodeError, its message acked, and the next task runs', async () => {
       const app = await makeApp();

@@ -1,34 +1,18 @@
 // One behaviour suite for apps, workers and results, run on memory:// and on a real redis-server.
-import { randomUUID } from 'node:crypto';
 import {
   MaxRetriesExceededError,
   TaskError,
   TaskRevokedError,
   TimeoutError,
-  consoleLogger,
-  createApp,
   signature,
-  type AppConfig,
-  type Celeriac,
   type ResultMeta,
-  type Worker,
 } from '../../src';
+import { appHarness, until, type Target } from './harness';
 
-export interface Target {
-  /** A broker URL with nothing in it. */
-  freshUrl(): Promise<string>;
-}
+export type { Target } from './harness';
 
 /** How far before the countdown's due time a task may start: the sender reads the clock a little after the test. */
 const CLOCK_SLACK_MS = 5;
-
-const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 class NetworkError extends Error {
   override name = 'NetworkError';
@@ -36,29 +20,7 @@ class NetworkError extends Error {
 
 export function describeWorkerConformance(label: string, target: Target): void {
   describe(`app + worker conformance (${label})`, () => {
-    let apps: Celeriac[] = [];
-    let workers: Worker[] = [];
-
-    const makeApp = async (config: AppConfig = {}) => {
-      const app = createApp(`t-${randomUUID().slice(0, 8)}`, { broker: await target.freshUrl(), logger: consoleLogger(process.env.CELERIAC_TEST_LOG === '1' ? 'debug' : 'silent'), ...config });
-      apps.push(app);
-      return app;
-    };
-    /** `listen` attaches event listeners before the worker starts, so no early event is missed. */
-    const startWorker = async (app: Celeriac, opts: Parameters<Celeriac['worker']>[0] = {}, listen?: (w: Worker) => void) => {
-      const w = app.worker({ concurrency: 4, shutdownTimeout: 2_000, ...opts });
-      workers.push(w);
-      listen?.(w);
-      await w.start();
-      return w;
-    };
-
-    afterEach(async () => {
-      await Promise.all(workers.map((w) => w.close({ timeout: 500 })));
-      await Promise.all(apps.map((a) => a.close()));
-      apps = [];
-      workers = [];
-    });
+    const { makeApp, startWorker } = appHarness(target, { concurrency: 4, shutdownTimeout: 2_000 });
 
     test('delay → worker → get() resolves the return value, states PENDING → STARTED → SUCCESS', async () => {
       const app = await makeApp();
