@@ -31,10 +31,13 @@ export class Signature {
   static fromDict(d: SignatureDict): Signature {
     const o = d.options ?? {};
     const options: SignatureOptions = {};
-    if (typeof o.task_id === 'string') options.taskId = o.task_id;
-    if (typeof o.queue === 'string') options.queue = o.queue;
-    if (typeof o.priority === 'number') options.priority = o.priority;
-    if (typeof o.countdown === 'number') options.countdown = o.countdown * 1000;
+    // NOTE: read as a Celery worker reads them from Python: an out-of-range priority is clamped to 0–9 (kombu's Redis
+    // transport does the same), and a value of the wrong type or a negative countdown is ignored, rather than
+    // failing the parent task after it ran.
+    if (typeof o.task_id === 'string' && o.task_id) options.taskId = o.task_id;
+    if (typeof o.queue === 'string' && o.queue) options.queue = o.queue;
+    if (typeof o.priority === 'number' && Number.isFinite(o.priority)) options.priority = Math.max(0, Math.min(9, Math.trunc(o.priority)));
+    if (typeof o.countdown === 'number' && Number.isFinite(o.countdown) && o.countdown >= 0) options.countdown = o.countdown * 1000;
     return new Signature(d.task, Array.isArray(d.args) ? d.args : [], d.kwargs ?? {}, options, d.immutable === true);
   }
 }

@@ -128,6 +128,20 @@ describe('Signature toDict / fromDict', () => {
     expect(s.immutable).toBe(true);
   });
 
+  it('fromDict reads options as a Celery worker would: priority clamped to 0–9, wrong types and negative countdowns ignored', () => {
+    const read = (options: Record<string, unknown>) => Signature.fromDict({ task: 't', options } as unknown as SignatureDict).options;
+    expect(read({ priority: 12 })).toEqual({ priority: 9 });
+    expect(read({ priority: -3 })).toEqual({ priority: 0 });
+    expect(read({ priority: 4.7 })).toEqual({ priority: 4 });
+    expect(read({ priority: 'high', queue: '', task_id: 5, countdown: -1 })).toEqual({});
+    // A follow-up built from such a signature is sent rather than failing the task that already ran.
+    const app = createTestApp();
+    const parent = app.producer.build('t.parent', []);
+    const next = app.producer.followUp(parent, { task: 't.cb', args: [], kwargs: {}, options: { priority: 12 }, subtask_type: null, immutable: false }, [1]);
+    expect(next.priority).toBe(9);
+    expect(next.parentId).toBe(parent.id);
+  });
+
   it('round-trips', () => {
     const s = new Signature('t.cb', [1, { a: [2] }], { k: 'v' }, { taskId: 'x', queue: 'q', priority: 0, countdown: 250 }, true);
     expect(Signature.fromDict(s.toDict())).toEqual(s);
