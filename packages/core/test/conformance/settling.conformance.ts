@@ -3,6 +3,7 @@
 // a task no worker knows, malformed callbacks. Each must end in a stored state and an acked message.
 import { randomUUID } from 'node:crypto';
 import {
+  SerializationError,
   TaskError,
   signature,
   type TaskContext,
@@ -164,12 +165,16 @@ export function describeSettlingConformance(label: string, target: Target): void
       const w = await startWorker(app);
       const errors: Error[] = [];
       w.on('error', (e) => errors.push(e));
-      const res = await t.applyAsync([], { linkError: signature(eb.taskName, [], {}, { priority: 42 }) });
+      // NOTE: a permanent send failure, injected (a real one: the queue's key holds another Redis type, WRONGTYPE).
+      const publish = app.producer.publish.bind(app.producer);
+      app.producer.publish = (msg) =>
+        msg.task === eb.taskName ? Promise.reject(new SerializationError(`cannot send ${msg.task} (injected)`)) : publish(msg);
+      const res = await t.applyAsync([], { linkError: signature(eb.taskName) });
       const err = await taskError(res.get({ timeout: 5_000 }));
       expect(err.excType).toBe('ValueError');
       expect(err.excMessage).toEqual(['boom']);
       await until(() => errors.length > 0);
-      expect(errors[0]!.message).toMatch(/priority/);
+      expect(errors[0]!.message).toMatch(/cannot send s\.eb \(injected\)/);
       await until(async () => (await w.onIdle(), w.running === 0));
       expect(await app.broker.queueLength('celery')).toBe(0);
     });
