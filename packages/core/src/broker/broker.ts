@@ -35,6 +35,12 @@ export interface DeadLetter {
   worker: string;
 }
 
+/** A stored revocation: the task id, and until when (epoch ms) workers skip it. */
+export interface RevokedEntry {
+  id: string;
+  until: number;
+}
+
 /** A control command broadcast to every worker (Celery's pidbox). */
 export interface ControlCommand {
   method: string;
@@ -82,8 +88,8 @@ export interface Broker {
   consumer(options: ConsumerOptions): BrokerConsumer;
   /** Remembers these ids as revoked for `expiresMs` (at most REVOKES_MAX ids, the oldest dropped) and tells every worker now. */
   revoke(taskIds: string[], expiresMs: number, terminate: boolean): Promise<void>;
-  /** The ids revoked and not yet expired. */
-  revokedIds(): Promise<string[]>;
+  /** The revocations not yet expired, each with its expiry (epoch ms), in the order they expire or were made. */
+  revoked(): Promise<RevokedEntry[]>;
   /**
    * Stores revocations heard on the control channel that their sender did not store (a revoke from Python),
    * so that workers started later still skip those tasks; broadcasts nothing.

@@ -1,6 +1,6 @@
 // In-process broker (`memory://`): the embedded default for development and tests.
 // Same semantics as the Redis broker: priorities, held messages, deferral, revocation, recovery.
-import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, Delivery, WorkerInfo } from './broker';
+import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, Delivery, RevokedEntry, WorkerInfo } from './broker';
 import { PRIORITY_STEPS, priorityStep } from './broker';
 import { RevokedSet } from './revoked';
 import { BrokerError } from '../errors';
@@ -122,8 +122,8 @@ export class MemoryBroker implements Broker {
     for (const l of this.#state.control) l(cmd);
   }
 
-  async revokedIds(): Promise<string[]> {
-    return this.#state.revoked.ids();
+  async revoked(): Promise<RevokedEntry[]> {
+    return this.#state.revoked.entries();
   }
 
   async storeRevoked(taskIds: string[], expiresMs: number): Promise<void> {

@@ -1,3 +1,5 @@
+import type { RevokedEntry } from './broker';
+
 // The revoked task ids one process remembers (a worker, the memory broker): each until its expiry, and at
 // most REVOKES_MAX of them, the oldest dropped first, as Celery's worker keeps its revoked set.
 
@@ -34,11 +36,11 @@ export class RevokedSet {
     return false;
   }
 
-  /** The ids not yet expired, oldest first (expired ones are forgotten on the way). */
-  ids(now = Date.now()): string[] {
-    const out: string[] = [];
+  /** The entries not yet expired, oldest first (expired ones are forgotten on the way). */
+  entries(now = Date.now()): RevokedEntry[] {
+    const out: RevokedEntry[] = [];
     for (const [id, until] of this.#until) {
-      if (until > now) out.push(id);
+      if (until > now) out.push({ id, until });
       else this.#until.delete(id);
     }
     return out;

@@ -2,7 +2,7 @@
 // deferred (eta) messages, revocations, heartbeats and dead letters (see keys.ts).
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
-import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, WorkerInfo } from '../broker/broker';
+import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, RevokedEntry, WorkerInfo } from '../broker/broker';
 import { REVOKES_MAX } from '../broker/revoked';
 import { redactUrl } from '../config';
 import { celeriacKeys, celeryKeys } from './keys';
@@ -92,8 +92,12 @@ export class RedisBroker implements Broker {
     });
   }
 
-  async revokedIds(): Promise<string[]> {
-    return this.#conn.run('ZRANGEBYSCORE revoked', (c) => c.zrangebyscore(celeriacKeys.revoked, Date.now(), '+inf'));
+  async revoked(): Promise<RevokedEntry[]> {
+    // NOTE: the score of each id is its expiry.
+    const flat = await this.#conn.run('ZRANGEBYSCORE revoked', (c) => c.zrangebyscore(celeriacKeys.revoked, Date.now(), '+inf', 'WITHSCORES'));
+    const out: RevokedEntry[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, until: Number(flat[i + 1]) });
+    return out;
   }
 
   async storeRevoked(taskIds: string[], expiresMs: number): Promise<void> {

@@ -159,8 +159,8 @@ export class Worker extends TypedEmitter implements JobHost {
     this.#state = 'running';
     try {
       this.#unsubscribeControl = await this.app.broker.onControl((cmd) => this.#onControl(cmd));
-      const until = Date.now() + this.app.settings.workerRevokeExpires;
-      for (const id of await this.app.broker.revokedIds()) this.#revoked.add(id, until);
+      // NOTE: each with the expiry it was stored with, not a new one from now: a restart does not extend revocations.
+      for (const { id, until } of await this.app.broker.revoked()) this.#revoked.add(id, until);
       // NOTE: start() registers what this worker will hold, so that others can recover it if it dies.
       await this.consumer.start(this.info());
       await this.#beat();

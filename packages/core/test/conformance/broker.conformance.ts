@@ -306,15 +306,21 @@ export function describeBroker(label: string, target: BrokerTarget): void {
       expect(await b.queueLength('never-used')).toBe(0);
     });
 
-    test('revoke stores ids until they expire and revokedIds lists them, to every process', async () => {
+    test('revoke stores ids until they expire and revoked() lists them with their expiry, to every process', async () => {
       const b = open();
-      expect(await b.revokedIds()).toEqual([]);
+      const ids = async (broker: Broker) => (await broker.revoked()).map((r) => r.id).sort();
+      expect(await b.revoked()).toEqual([]);
+      const t0 = Date.now();
       await b.revoke(['long-1', 'long-2'], 60_000, false);
       await b.revoke(['short'], 300, false);
       await b.storeRevoked(['stored'], 60_000);
-      expect((await open().revokedIds()).sort()).toEqual(['long-1', 'long-2', 'short', 'stored']);
+      const t1 = Date.now();
+      expect(await ids(open())).toEqual(['long-1', 'long-2', 'short', 'stored']);
+      const short = (await b.revoked()).find((r) => r.id === 'short')!;
+      expect(short.until).toBeGreaterThanOrEqual(t0 + 300);
+      expect(short.until).toBeLessThanOrEqual(t1 + 300);
       await sleep(450);
-      expect((await b.revokedIds()).sort()).toEqual(['long-1', 'long-2', 'stored']);
+      expect(await ids(b)).toEqual(['long-1', 'long-2', 'stored']);
     });
 
     test('onControl: a revoke reaches every listener (stored: true), storeRevoked broadcasts nothing, and unsubscribing stops delivery', async () => {

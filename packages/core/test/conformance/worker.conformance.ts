@@ -219,6 +219,18 @@ export function describeWorkerConformance(label: string, target: Target): void {
       expect(runs).toBe(0);
     });
 
+    test('a worker started after a revoke keeps it only until the expiry it was stored with', async () => {
+      const app = await makeApp({ workerRevokeExpires: 1_000 });
+      const t0 = Date.now();
+      await app.revoke('revoked-early');
+      await new Promise((r) => setTimeout(r, 500));
+      const w = await startWorker(app);
+      expect(w.isRevoked('revoked-early')).toBe(Date.now() < t0 + 1_000);
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + 1_200 - Date.now())));
+      // A restart does not extend it: stored until t0 + 1 000, not until the worker's start + 1 000.
+      expect(w.isRevoked('revoked-early')).toBe(false);
+    });
+
     test('revoke({ terminate: true }) aborts a running task and stores REVOKED', async () => {
       const app = await makeApp();
       let started = false;
