@@ -11,3 +11,16 @@ export interface ResultBackend {
   subscribe(taskId: string, listener: (meta: ResultMeta) => void): Promise<() => void>;
   close(): Promise<void>;
 }
+
+/**
+ * Calls a result listener. An exception it throws is the listener's own bug: it is reported as a process warning
+ * (code CELERIAC_LISTENER_ERROR) instead of failing the store that triggered it or starving the other listeners.
+ */
+export function notify(listener: (meta: ResultMeta) => void, meta: ResultMeta): void {
+  try {
+    listener(meta);
+  } catch (err) {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.emitWarning(`A result listener of task ${meta.task_id} threw: ${detail}`, { code: 'CELERIAC_LISTENER_ERROR' });
+  }
+}

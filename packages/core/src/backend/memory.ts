@@ -1,6 +1,6 @@
 // In-process result backend (`memory://`), shared by every app in the process that names the same URL.
 import type { ResultMeta } from '../protocol/result-meta';
-import type { ResultBackend } from './backend';
+import { notify, type ResultBackend } from './backend';
 
 interface Entry {
   meta: ResultMeta;
@@ -29,7 +29,7 @@ export class MemoryBackend implements ResultBackend {
   async store(meta: ResultMeta, expiresMs: number): Promise<void> {
     const copy = JSON.parse(JSON.stringify(meta)) as ResultMeta;
     this.#store.results.set(meta.task_id, { meta: copy, expiresAt: Date.now() + expiresMs });
-    for (const l of this.#store.listeners.get(meta.task_id) ?? []) l(copy);
+    for (const l of this.#store.listeners.get(meta.task_id) ?? []) notify(l, copy);
   }
 
   async get(taskId: string): Promise<ResultMeta | null> {

@@ -1,6 +1,6 @@
 // Celery's Redis result backend: `celery-task-meta-<id>` JSON with an expiry, PUBLISHed on the key's
 // own name on every store, so a Python `AsyncResult.get()` (which only listens) sees it (celery-wire.md §2).
-import type { ResultBackend } from '../backend/backend';
+import { notify, type ResultBackend } from '../backend/backend';
 import type { ResultMeta } from '../protocol/result-meta';
 import { redactUrl } from '../config';
 import { BackendError, SerializationError } from '../errors';
@@ -79,16 +79,18 @@ export class RedisBackend implements ResultBackend {
     if (!this.#sub) this.#sub = this.pool.subscriber(this.#rawUrl);
     const unsubscribe = await this.#sub
       .subscribe(celeryKeys.taskMeta(taskId), (message) => {
+        let meta: ResultMeta;
         try {
-          listener(JSON.parse(message) as ResultMeta);
+          meta = JSON.parse(message) as ResultMeta;
         } catch {
-          // a value that is not JSON is not ours to report
+          return; // a value that is not JSON is not ours to report
         }
+        notify(listener, meta);
       })
       .catch(this.#fail(`subscribe to the result of task ${taskId}`));
     // NOTE: a state published while the subscriber was reconnecting is lost; read it once the channel is back.
     const stopRecheck = this.#sub.onReconnect(() => {
-      this.get(taskId).then((meta) => meta && listener(meta), () => undefined);
+      this.get(taskId).then((meta) => meta && notify(listener, meta), () => undefined);
     });
     return () => {
       stopRecheck();

@@ -42,6 +42,29 @@ export function describeWorkerConformance(label: string, target: Target): void {
       expect(meta!.date_done).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
     });
 
+    test('a result listener that throws is reported as a process warning; the task, the store and other listeners go on', async () => {
+      const app = await makeApp();
+      const add = app.task('t.add.listened', async (a: number, b: number) => a + b);
+      const res = await add.delay(1, 2);
+      // NOTE: a spy, because jest's sandboxed `process` does not receive 'warning' events.
+      const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      try {
+        await res.subscribe(() => {
+          throw new Error('listener bug');
+        });
+        const seen: string[] = [];
+        await res.subscribe((m) => seen.push(m.status));
+        await startWorker(app);
+        await expect(res.get({ timeout: 5_000 })).resolves.toBe(3);
+        await until(() => seen.includes('SUCCESS'));
+        const [message, options] = emitWarning.mock.calls[0]! as [string, { code: string }];
+        expect(message).toContain(`A result listener of task ${res.id} threw: Error: listener bug`);
+        expect(options.code).toBe('CELERIAC_LISTENER_ERROR');
+      } finally {
+        emitWarning.mockRestore();
+      }
+    });
+
     test('taskTrackStarted: false stores no STARTED (the last bit of throughput), only the outcome', async () => {
       const app = await makeApp({ taskTrackStarted: false });
       const add = app.task('t.add.quiet', async (a: number, b: number) => a + b);
