@@ -10,6 +10,7 @@ import type { Logger } from '../utils/logger';
 export type Notice = (message: string) => void;
 
 const NO_PASSWORD_NEEDED = /no password is set|without any password configured/i;
+const NO_SUCH_DB = /DB index is out of range/i;
 
 export interface ConnectionOptions {
   /** How long a command may wait for the connection before failing. */
@@ -38,7 +39,7 @@ function refusal(safeUrl: string, err: Error): BrokerError | null {
   if (/^NOAUTH/i.test(m)) {
     return new BrokerError(`Redis at ${safeUrl} requires a password (${m}); give it in the URL: redis://:password@host:port/db`, { cause: err });
   }
-  if (/DB index is out of range/i.test(m)) {
+  if (NO_SUCH_DB.test(m)) {
     const db = new URL(safeUrl).pathname.slice(1);
     return new BrokerError(`Redis at ${safeUrl} has no database ${db} (${m}); the server's \`databases\` setting is lower`, { cause: err });
   }
@@ -78,7 +79,7 @@ export class Connection {
       if (!refused) return;
       this.#refused = refused;
       // NOTE: ioredis goes on after a failed SELECT, on database 0: stop before anything is read or written there.
-      if (/DB index is out of range/i.test(err.message)) this.client.disconnect();
+      if (NO_SUCH_DB.test(err.message)) this.client.disconnect();
       this.#refuse?.(refused);
     });
     this.client.on('ready', () => (this.#refused = null));
@@ -255,6 +256,7 @@ export class ConnectionPool {
 
   readonly #noticed = new Set<string>();
   readonly #notice: Notice;
+  readonly #bases = new Map<string, Redis>();
 
   constructor(
     readonly timeout: number,
@@ -267,7 +269,6 @@ export class ConnectionPool {
       logger?.warn(message);
     };
   }
-  readonly #bases = new Map<string, Redis>();
 
   /** Connections to `url` are made as copies of this client (`client.duplicate()`), which stays the user's. */
   adopt(url: string, client: Redis): void {

@@ -51,7 +51,8 @@ export interface JobHost {
   readonly logsDebug: boolean;
   listenerCount(event: keyof WorkerEvents): number;
   isRevoked(id: string): boolean;
-  durable<T>(what: string, fn: () => Promise<T>): Promise<T | undefined>;
+  /** Retries `fn` while the broker/backend is away; throws a permanent error, or AbandonedWrite at a cold shutdown. */
+  durable<T>(what: string, fn: () => Promise<T>): Promise<T>;
   deadLetter(d: Delivery, reason: string): Promise<void>;
   reportError(err: unknown): void;
   /** The task function has ended; its concurrency slot is free while the outcome is written. */
