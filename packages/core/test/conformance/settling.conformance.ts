@@ -10,19 +10,11 @@ import {
 } from '../../src';
 import { encodeMessage, completeMessage } from '../../src/protocol/message';
 import { appHarness, until, type Target } from './harness';
+import { rejectionOf } from '../support/rejection';
 
 export type { Target } from './harness';
 
-async function taskError(p: Promise<unknown>): Promise<TaskError> {
-  const err = await p.then(
-    (v) => {
-      throw new Error(`expected get() to reject, it resolved ${JSON.stringify(v)}`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TaskError);
-  return err as TaskError;
-}
+const taskError = (p: Promise<unknown>): Promise<TaskError> => rejectionOf(p, TaskError);
 
 const deep = (levels: number): unknown => {
   let v: unknown = 'bottom';

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { BackendError, BrokerError, consoleLogger, createApp, type Celeriac } from '../../src';
 import { makeMeta } from '../../src/protocol/result-meta';
 import { freePort, startRedis, type RedisServer } from '../support/redis-server';
+import { rejectionOf } from '../support/rejection';
 
 const quiet = consoleLogger('silent');
 let apps: Celeriac[] = [];
@@ -13,16 +14,7 @@ afterEach(async () => {
   apps = [];
 });
 
-async function rejection(p: Promise<unknown>): Promise<BackendError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BackendError);
-  return err as BackendError;
-}
+const rejection = (p: Promise<unknown>): Promise<BackendError> => rejectionOf(p, BackendError);
 
 describe('a result backend that cannot be reached', () => {
   let url: string;

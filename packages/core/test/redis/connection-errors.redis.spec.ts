@@ -2,6 +2,7 @@
 // connection timeout (or, for a database the server lacks, instead of quietly using database 0).
 import { BrokerError, consoleLogger, createApp, type Celeriac } from '../../src';
 import { startRedis, type RedisServer } from '../support/redis-server';
+import { rejectionOf } from '../support/rejection';
 
 let plain: RedisServer;
 let secured: RedisServer;
@@ -24,14 +25,7 @@ function appOn(url: string): Celeriac {
   return app;
 }
 
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
+const failure = (p: Promise<unknown>): Promise<Error> => rejectionOf(p, Error);
 
 test('a database number the server does not have: .delay() rejects, nothing is written to database 0', async () => {
   const app = appOn(plain.url(99));

@@ -1,6 +1,7 @@
 import { SerializationError, type Celeriac } from '@celeriac/core';
 import { createTestApp } from '@celeriac/core/testing';
 import { decodeMessage, encodeMessage } from '../../src/protocol/message';
+import { rejectionOf } from '../support/rejection';
 
 type Anything = (...args: unknown[]) => unknown;
 
@@ -14,16 +15,7 @@ afterEach(async () => {
 
 const queued = () => app.broker.queueLength('celery');
 
-async function refused(p: Promise<unknown>): Promise<SerializationError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected .delay() to reject');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SerializationError);
-  return err as SerializationError;
-}
+const refused = (p: Promise<unknown>): Promise<SerializationError> => rejectionOf(p, SerializationError);
 
 describe('.delay() refuses arguments JSON cannot carry, naming the task and the argument; nothing is sent', () => {
   const cycle = (): unknown => {
