@@ -14,6 +14,7 @@ import { RedisBroker } from './redis/broker';
 import type Redis from 'ioredis';
 import { ConnectionPool } from './redis/connection';
 import { TaskRegistry } from './registry';
+import { loadTransport, transportPackage, type TransportContext } from './transports';
 import { AsyncResult } from './result';
 import type { ApplyOptions, BoundTaskFn, RemoteTask, Task, TaskDefinition, TaskFn, TaskOptions } from './task';
 import { autodiscover } from './utils/autodiscover';
@@ -147,11 +148,19 @@ export class Celeriac implements WorkerContext {
     return this.#pool;
   }
 
+  #transportContext(): TransportContext {
+    return { settings: this.#settings, logger: this.logger };
+  }
+
   get broker(): Broker {
     this.#assertOpen();
     if (!this.#broker) {
       const url = this.#settings.brokerUrl;
-      this.#broker = url.startsWith('memory:') ? new MemoryBroker(url) : new RedisBroker(url, this.pool);
+      this.#broker = url.startsWith('memory:')
+        ? new MemoryBroker(url)
+        : transportPackage(url)
+          ? loadTransport('brokerUrl', url, 'createBroker').createBroker!(url, this.#transportContext())
+          : new RedisBroker(url, this.pool);
     }
     return this.#broker;
   }
@@ -160,7 +169,11 @@ export class Celeriac implements WorkerContext {
     this.#assertOpen();
     if (!this.#backend) {
       const url = this.#settings.resultBackend ?? this.#settings.brokerUrl;
-      this.#backend = url.startsWith('memory:') ? new MemoryBackend(url) : new RedisBackend(url, this.pool);
+      this.#backend = url.startsWith('memory:')
+        ? new MemoryBackend(url)
+        : transportPackage(url)
+          ? loadTransport('resultBackend', url, 'createBackend').createBackend!(url, this.#transportContext())
+          : new RedisBackend(url, this.pool);
     }
     return this.#backend;
   }

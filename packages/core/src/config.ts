@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors';
+import { OPTIONAL_TRANSPORTS } from './transport-schemes';
 
 /** Where a task goes: a queue name, or `{ queue, priority }`. */
 export interface TaskRoute {
@@ -118,6 +119,7 @@ export function checkInt(name: string, value: unknown, min: number): number {
   return value;
 }
 
+
 const URL_SCHEMES = ['memory:', 'redis:', 'rediss:'];
 
 function checkUrl(name: string, value: unknown): string {
@@ -128,8 +130,12 @@ function checkUrl(name: string, value: unknown): string {
   } catch {
     throw expected(name, 'a URL such as redis://127.0.0.1:6379/0 or memory://', value);
   }
+  // Schemes of optional packages (amqp://, db+postgresql://…) are checked by the package when it is loaded.
+  if (OPTIONAL_TRANSPORTS[scheme]) return value;
   if (!URL_SCHEMES.includes(scheme)) {
-    throw new ConfigurationError(`\`${name}\` has the unsupported scheme "${scheme}" (${redactUrl(value)}); use memory://, redis:// or rediss://`);
+    throw new ConfigurationError(
+      `\`${name}\` has the unsupported scheme "${scheme}" (${redactUrl(value)}); use memory://, redis://, rediss://, or ${[...new Set(Object.keys(OPTIONAL_TRANSPORTS))].map((s) => `${s}//`).join(', ')} (optional packages)`,
+    );
   }
   if (scheme !== 'memory:') checkRedisDb(name, value);
   return value;

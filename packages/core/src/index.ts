@@ -42,3 +42,5 @@ export {
   type StreamOptions,
 } from './status/handler';
 export { TaskRegistry } from './registry';
+export { type TransportContext, type TransportModule } from './transports';
+export { OPTIONAL_TRANSPORTS } from './transport-schemes';
