@@ -14,5 +14,14 @@ module.exports = {
       testMatch: ['<rootDir>/packages/*/test/**/*.redis.spec.ts', '<rootDir>/apps/*/test/**/*.redis.spec.ts'],
       slowTestThreshold: 30,
     },
+    {
+      // @celeriac/nest: NestJS 12 ships ES modules only; jest loads them through SWC (Node runs them with require(esm)).
+      ...preset,
+      displayName: 'nest',
+      testMatch: ['<rootDir>/packages/nest/test/**/*.spec.ts'],
+      transform: { ...preset.transform, '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+      transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
+      slowTestThreshold: 30,
+    },
   ],
 };

@@ -1,2 +1,10 @@
-// @celeriac/nest: the integration comes in a later issue; this package exists so the workspace layout is final.
-export {};
+// @celeriac/nest: CeleriacModule, @Task() methods with a typed .delay(), workers with DI, status routes.
+import 'reflect-metadata';
+import './delay';
+
+export { CeleriacModule, type CeleriacTestOptions } from './module';
+export { Task, OnTaskEvent, type TaskDecoratorOptions, type TaskEventName } from './decorators';
+export { CELERIAC_APP, InjectCeleriac } from './tokens';
+export { CeleriacWorker } from './worker';
+export { CeleriacController } from './controller';
+export { MODULE_OPTIONS_TOKEN as CELERIAC_MODULE_OPTIONS, type CeleriacModuleOptions, type CeleriacModuleExtras, type StatusRoutesOptions, type ConfigReader } from './options';

@@ -1,0 +1,67 @@
+// CeleriacWorker: starts workers in this process (with full DI), stops them before the app's connections close.
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import type { Celeriac, Worker, WorkerOptions } from '@celeriac/core';
+import { CeleriacExplorer } from './explorer';
+import { MODULE_OPTIONS_TOKEN, type CeleriacModuleOptions } from './options';
+import { CELERIAC_APP } from './tokens';
+
+@Injectable()
+export class CeleriacWorker implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  readonly #workers = new Set<Worker>();
+
+  constructor(
+    @Inject(CELERIAC_APP) readonly app: Celeriac,
+    private readonly explorer: CeleriacExplorer,
+    @Optional() @Inject(MODULE_OPTIONS_TOKEN) private readonly options: CeleriacModuleOptions = {},
+  ) {}
+
+  /**
+   * Starts a worker of the module's app, whatever the module's `worker` option; resolves once it fetches.
+   * The process' `@OnTaskEvent()` methods hear its events; `app.close()` (or a signal with `enableShutdownHooks()`)
+   * stops it warm, before the connections it uses are closed.
+   */
+  async start(options: WorkerOptions = {}): Promise<Worker> {
+    const worker = this.app.worker(options);
+    for (const l of this.explorer.listeners) {
+      worker.on(l.event, (...args: unknown[]) => {
+        // NOTE: a listener's failure is logged, never the worker's: the task's outcome is already stored.
+        Promise.resolve()
+          .then(() => l.call(...args))
+          .catch((err: unknown) => this.app.logger.error(`@OnTaskEvent('${l.event}') ${l.where} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+      });
+    }
+    this.#workers.add(worker);
+    worker.once('closed', () => this.#workers.delete(worker));
+    this.app.logger.info(worker.banner());
+    for (const { task, queue } of worker.unconsumedRoutes()) this.app.logger.warn(`Task ${task} is routed to queue "${queue}", which this worker does not consume`);
+    try {
+      await worker.start();
+    } catch (err) {
+      this.#workers.delete(worker);
+      await worker.close({ timeout: 0 }).catch(() => undefined);
+      throw err;
+    }
+    return worker;
+  }
+
+  /** The workers started here and still running. */
+  get workers(): readonly Worker[] {
+    return [...this.#workers];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { worker } = this.options;
+    if (worker) await this.start(worker === true ? {} : worker);
+  }
+
+  /** Warm shutdown of this process' workers: in-flight tasks finish and may still send tasks. */
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.#workers].map((w) => w.close()));
+  }
+
+  /** Then the app's broker and backend connections. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.app.close();
+    this.explorer.detach();
+  }
+}
