@@ -2,7 +2,8 @@
 // bound to their instance, and gives each instance its own callable per task (so `.delay` reaches this module's app).
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { ConfigurationError, type Celeriac } from '@celeriac/core';
+import { ConfigurationError, type Celeriac, type TaskContext } from '@celeriac/core';
+import { taskContexts } from './context';
 import type { TaskDecoratorOptions, TaskEventName } from './decorators';
 import { CELERIAC_APP, TASK_EVENT_METADATA, TASK_METADATA } from './tokens';
 
@@ -68,8 +69,8 @@ export class CeleriacExplorer implements OnModuleInit {
     if (other) throw new ConfigurationError(`Two @Task() methods are named "${name}": ${other} and ${where}; give one of them another \`name\``);
     owners.set(name, where);
     const original = instance[method] as Method;
-    const run = (...args: unknown[]) => original.apply(instance, args);
-    const task = this.app.task(name, run, taskOptions);
+    const run = (ctx: TaskContext, ...args: unknown[]) => taskContexts.run(ctx, () => original.apply(instance, args));
+    const task = this.app.task(name, run, { ...taskOptions, bind: true });
     // NOTE: an own property of the instance: the prototype's method is shared by every instance (and every app).
     const own = Object.assign((...args: unknown[]) => original.apply(instance, args), {
       taskName: task.taskName,

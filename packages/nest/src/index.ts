@@ -4,6 +4,7 @@ import './delay';
 
 export { CeleriacModule, type CeleriacTestOptions } from './module';
 export { Task, OnTaskEvent, type TaskDecoratorOptions, type TaskEventName } from './decorators';
+export { currentTask } from './context';
 export { CELERIAC_APP, InjectCeleriac } from './tokens';
 export { CeleriacWorker } from './worker';
 export { CeleriacController } from './controller';

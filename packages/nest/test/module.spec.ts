@@ -6,7 +6,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import request from 'supertest';
 import { TaskError, type Celeriac, type TaskEventInfo } from '@celeriac/core';
 import { drain } from '@celeriac/core/testing';
-import { CELERIAC_APP, CeleriacModule, CeleriacWorker, InjectCeleriac, OnTaskEvent, Task } from '@celeriac/nest';
+import { CELERIAC_APP, CeleriacModule, CeleriacWorker, InjectCeleriac, OnTaskEvent, Task, currentTask } from '@celeriac/nest';
 
 @Injectable()
 class Greeter {
@@ -120,6 +120,36 @@ describe('tasks from provider methods', () => {
 
 const silent = () => ({ debug() {}, info() {}, warn() {}, error() {} });
 
+describe('the running task: currentTask()', () => {
+  @Injectable()
+  class Importer {
+    readonly seen: string[] = [];
+    @Task({ name: 'import.rows', defaultRetryDelay: 0 })
+    async rows(total: number): Promise<string> {
+      const ctx = currentTask();
+      this.seen.push(`${ctx.name} try ${ctx.retries}`);
+      await ctx.updateState({ state: 'PROGRESS', meta: { done: 1, total } });
+      if (ctx.retries === 0) throw ctx.retry({ countdown: 0 });
+      return `${ctx.id} imported ${total}`;
+    }
+  }
+
+  test('gives id, retries, updateState and retry inside a worker run; a direct call has none', () =>
+    withModule(compile([CeleriacModule.forTest()], [Importer]), async (m) => {
+      const app = m.get<Celeriac>(CELERIAC_APP);
+      const importer = m.get(Importer);
+      const progress: unknown[] = [];
+      const res = await importer.rows.delay(3);
+      const unsubscribe = await res.subscribe((meta) => void progress.push(meta.status === 'PROGRESS' ? meta.result : meta.status));
+      await drain(app);
+      unsubscribe();
+      await expect(res.get({ timeout: 5_000 })).resolves.toBe(`${res.id} imported 3`);
+      expect(importer.seen).toEqual(['import.rows try 0', 'import.rows try 1']);
+      expect(progress).toContainEqual({ done: 1, total: 3 });
+      await expect(importer.rows(3)).rejects.toThrow(/currentTask\(\) is only available while a worker/);
+    }));
+});
+
 describe('start-up errors', () => {
   test('two tasks with one name: an error naming both classes', async () => {
     @Injectable()
@@ -181,6 +211,17 @@ describe('options from DI and the environment', () => {
         expect(app.settings.taskDefaultQueue).toBe('cfg-queue');
       },
     );
+    const routed = await compile([
+      CeleriacModule.forRootAsync({ useFactory: () => ({ broker: 'memory://async-routes', logger: silent() }), statusRoutes: { path: 'jobs' } }),
+    ]);
+    const http = routed.createNestApplication({ logger: false });
+    await http.init();
+    try {
+      const res = await http.get(MailService).mail.delay('hal', 1);
+      expect((await request(http.getHttpServer()).get(`/jobs/${res.id}`).expect(200)).body).toEqual({ task_id: res.id, state: 'PENDING', ready: false });
+    } finally {
+      await http.close();
+    }
     process.env.NSENV_WORKER_CONCURRENCY = '7';
     try {
       await withModule(compile([CeleriacModule.forRoot({ namespace: 'NSENV', logger: silent() })]), async (m) => {
