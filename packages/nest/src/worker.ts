@@ -54,9 +54,17 @@ export class CeleriacWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     if (worker) await this.start(worker === true ? {} : worker);
   }
 
-  /** Warm shutdown of this process' workers: in-flight tasks finish and may still send tasks. */
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Warm shutdown of this process' workers: in-flight tasks finish (and may still send tasks), prefetched ones go
+   * back to their queues. Nest calls it at `onModuleDestroy`; call it first from a provider whose own
+   * `onModuleDestroy` closes something tasks use.
+   */
+  async close(): Promise<void> {
     await Promise.all([...this.#workers].map((w) => w.close()));
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.close();
   }
 
   /** Then the app's broker and backend connections. */
