@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Controller, HttpCode, Injectable, Post, Scope, type INestApplication } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test, type TestingModule } from '@nestjs/testing';
 import request from 'supertest';
 import { TaskError, type Celeriac, type TaskEventInfo } from '@celeriac/core';
@@ -389,6 +390,35 @@ describe('HTTP: 202 from a controller, status routes', () => {
     expect(events[0]).toContain('"state":"PENDING"');
     expect(events.at(-1)).toContain('"state":"SUCCESS"');
     expect(events.at(-1)).toContain('"result":10');
+  });
+});
+
+describe('status routes on Fastify (real socket)', () => {
+  test('JSON and SSE through FastifyAdapter', async () => {
+    const m = await Test.createTestingModule({
+      imports: [CeleriacModule.forTest({ statusRoutes: { path: 'status' } })],
+      providers: [Greeter, MailService],
+    }).compile();
+    const app = m.createNestApplication(new FastifyAdapter(), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const res = await app.get(MailService).mail.delay('ida', 4);
+      const pending = await fetch(`${base}/status/${res.id}`);
+      expect(pending.status).toBe(200);
+      expect(pending.headers.get('cache-control')).toBe('no-store');
+      expect(await pending.json()).toEqual({ task_id: res.id, state: 'PENDING', ready: false });
+      expect((await fetch(`${base}/status/bad%20id`)).status).toBe(400);
+      const events = fetch(`${base}/status/${res.id}/events`).then(async (r) => ({ type: r.headers.get('content-type'), body: await r.text() }));
+      await new Promise((r) => setTimeout(r, 200));
+      await drain(app.get(CELERIAC_APP));
+      const { type, body } = await events;
+      expect(type).toMatch(/text\/event-stream/);
+      expect(body).toContain('"state":"PENDING"');
+      expect(body).toContain('"result":"Hello ida x4"');
+    } finally {
+      await app.close();
+    }
   });
 });
 
