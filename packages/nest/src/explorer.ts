@@ -32,9 +32,10 @@ export class CeleriacExplorer implements OnModuleInit {
     const owners = new Map<string, string>();
     const seen = new Set<object>();
     for (const wrapper of this.discovery.getProviders()) {
-      const proto = (wrapper.metatype && typeof wrapper.metatype === 'function' ? wrapper.metatype.prototype : undefined) as object | undefined;
       const instance: unknown = wrapper.instance;
-      const target = proto ?? (instance && typeof instance === 'object' ? Object.getPrototypeOf(instance) : undefined);
+      // NOTE: the instance's class first: a factory provider's metatype is its factory, not the class it returns.
+      const target = ((instance && typeof instance === 'object' ? Object.getPrototypeOf(instance) : undefined) ??
+        (typeof wrapper.metatype === 'function' ? wrapper.metatype.prototype : undefined)) as object | undefined;
       if (!target || target === Object.prototype) continue;
       const methods = this.scanner.getAllMethodNames(target).filter((m) => this.#meta(target, m, TASK_METADATA) !== undefined);
       const events = this.scanner.getAllMethodNames(target).filter((m) => this.#meta(target, m, TASK_EVENT_METADATA) !== undefined);

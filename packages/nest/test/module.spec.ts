@@ -80,6 +80,27 @@ describe('tasks from provider methods', () => {
       expect(mail.plain()).toBe('plain');
     }));
 
+  test('providers built by a factory or given as a value are explored by the class of their instance', async () => {
+    @Injectable()
+    class Made {
+      @Task({ name: 'made.run' })
+      async run(n: number): Promise<number> {
+        return n + 1;
+      }
+    }
+    class Given {
+      @Task({ name: 'given.run' })
+      run(): string {
+        return 'given';
+      }
+    }
+    const providers = [{ provide: 'MADE', useFactory: function make() { return new Made(); } }, { provide: 'GIVEN', useValue: new Given() }];
+    await withModule(compile([CeleriacModule.forTest({ eager: true })], providers), async (m) => {
+      expect(m.get<Celeriac>(CELERIAC_APP).registry.names()).toEqual(['given.run', 'made.run']);
+      await expect((await m.get<Made>('MADE').run.delay(1)).get({ timeout: 5_000 })).resolves.toBe(2);
+    });
+  });
+
   test('.delay on a method that is not a task names it', () =>
     withModule(compile([CeleriacModule.forTest()]), async (m) => {
       const mail = m.get(MailService);
