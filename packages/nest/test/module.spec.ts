@@ -366,7 +366,7 @@ describe('HTTP: 202 from a controller, status routes', () => {
       controllers: [UsersController],
     }).compile();
     app = m.createNestApplication({ logger: false });
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     server = app.getHttpServer();
   });
   afterAll(() => app.close());
@@ -396,23 +396,34 @@ describe('HTTP: 202 from a controller, status routes', () => {
   test('GET /tasks/:id/events streams status events until the task is ready', async () => {
     allowed = true;
     const res = await app.get(Secret).compute.delay(5);
-    const stream = request(server).get(`/tasks/${res.id}/events`).buffer(true).parse((r, cb) => {
-      let body = '';
-      r.on('data', (c: Buffer) => (body += c.toString()));
-      r.on('end', () => cb(null, body));
-    });
-    const got = stream.then((r) => r);
-    await new Promise((r) => setTimeout(r, 200));
+    const stream = await openSse(`${await app.getUrl()}/tasks/${res.id}/events`);
+    expect(stream.type).toMatch(/text\/event-stream/);
+    expect(await stream.readUntil((t) => t.includes('event: status'))).toContain('"state":"PENDING"');
     await drain(app.get(CELERIAC_APP));
-    const r = await got;
-    expect(r.status).toBe(200);
-    expect(r.headers['content-type']).toMatch(/text\/event-stream/);
-    const events = (r.body as string).split('\n\n').filter((e) => e.includes('event: status'));
-    expect(events[0]).toContain('"state":"PENDING"');
+    const body = await stream.readUntil(() => false);
+    const events = body.split('\n\n').filter((e) => e.includes('event: status'));
     expect(events.at(-1)).toContain('"state":"SUCCESS"');
     expect(events.at(-1)).toContain('"result":10');
   });
 });
+
+/** Reads a Server-Sent Events response as it arrives. */
+async function openSse(url: string): Promise<{ type: string | null; readUntil(done: (text: string) => boolean): Promise<string> }> {
+  const res = await fetch(url.replace('[::1]', '127.0.0.1'));
+  const reader = res.body!.getReader();
+  let text = '';
+  return {
+    type: res.headers.get('content-type'),
+    async readUntil(done) {
+      while (!done(text)) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += Buffer.from(chunk.value).toString();
+      }
+      return text;
+    },
+  };
+}
 
 describe('status routes on Fastify (real socket)', () => {
   test('JSON and SSE through FastifyAdapter', async () => {
@@ -430,13 +441,11 @@ describe('status routes on Fastify (real socket)', () => {
       expect(pending.headers.get('cache-control')).toBe('no-store');
       expect(await pending.json()).toEqual({ task_id: res.id, state: 'PENDING', ready: false });
       expect((await fetch(`${base}/status/bad%20id`)).status).toBe(400);
-      const events = fetch(`${base}/status/${res.id}/events`).then(async (r) => ({ type: r.headers.get('content-type'), body: await r.text() }));
-      await new Promise((r) => setTimeout(r, 200));
+      const stream = await openSse(`${base}/status/${res.id}/events`);
+      expect(stream.type).toMatch(/text\/event-stream/);
+      expect(await stream.readUntil((t) => t.includes('event: status'))).toContain('"state":"PENDING"');
       await drain(app.get(CELERIAC_APP));
-      const { type, body } = await events;
-      expect(type).toMatch(/text\/event-stream/);
-      expect(body).toContain('"state":"PENDING"');
-      expect(body).toContain('"result":"Hello ida x4"');
+      expect(await stream.readUntil(() => false)).toContain('"result":"Hello ida x4"');
     } finally {
       await app.close();
     }
