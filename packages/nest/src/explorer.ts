@@ -40,7 +40,7 @@ export class CeleriacExplorer implements OnModuleInit {
       const methods = this.scanner.getAllMethodNames(target).filter((m) => this.#meta(target, m, TASK_METADATA) !== undefined);
       const events = this.scanner.getAllMethodNames(target).filter((m) => this.#meta(target, m, TASK_EVENT_METADATA) !== undefined);
       if (!methods.length && !events.length) continue;
-      const cls = (wrapper.metatype as { name?: string } | null)?.name || String(wrapper.name);
+      const cls = (target as { constructor?: { name?: string } }).constructor?.name || String(wrapper.name);
       if (wrapper.isTransient || !wrapper.isDependencyTreeStatic()) {
         const [m] = [...methods, ...events];
         throw new ConfigurationError(

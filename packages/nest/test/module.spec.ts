@@ -83,7 +83,7 @@ describe('tasks from provider methods', () => {
   test('providers built by a factory or given as a value are explored by the class of their instance', async () => {
     @Injectable()
     class Made {
-      @Task({ name: 'made.run' })
+      @Task()
       async run(n: number): Promise<number> {
         return n + 1;
       }
@@ -96,7 +96,7 @@ describe('tasks from provider methods', () => {
     }
     const providers = [{ provide: 'MADE', useFactory: function make() { return new Made(); } }, { provide: 'GIVEN', useValue: new Given() }];
     await withModule(compile([CeleriacModule.forTest({ eager: true })], providers), async (m) => {
-      expect(m.get<Celeriac>(CELERIAC_APP).registry.names()).toEqual(['given.run', 'made.run']);
+      expect(m.get<Celeriac>(CELERIAC_APP).registry.names()).toEqual(['Made.run', 'given.run']); // the class, not the factory
       await expect((await m.get<Made>('MADE').run.delay(1)).get({ timeout: 5_000 })).resolves.toBe(2);
     });
   });
