@@ -107,6 +107,17 @@ export class TaskRevokedError extends TaskError {
   }
 }
 
+/**
+ * A chord's body did not run because a header task failed or was revoked (Celery's `celery.exceptions.ChordError`):
+ * what `get()` on the chord rejects with. The message names the header task that failed and its error.
+ */
+export class ChordError extends TaskError {
+  constructor(init: { taskId: string; excMessage: unknown; traceback?: string | null }) {
+    super({ ...init, excType: 'ChordError', excModule: 'celery.exceptions' });
+    this.name = 'ChordError';
+  }
+}
+
 /** A task ran longer than its `timeLimit`; its AbortSignal fired and it was stored as FAILURE. */
 export class TimeLimitExceeded extends CeleriacError {
   constructor(readonly timeLimit: number) {
