@@ -26,10 +26,11 @@ export interface GroupBackend {
   setChordSize(groupId: string, size: number, expiresMs: number): Promise<void>;
   /**
    * Records one finished header task (`.j`). Resolves every part in header order when this one completed the
-   * chord (and the chord's keys are deleted then, whatever the parts' states), else null. Only one caller ever
-   * receives the parts.
+   * chord (and the chord's keys are deleted then, whatever the parts' states), null while parts are missing, and
+   * 'unknown' when no size is stored for the chord (completed already, expired, or never started with one). Only
+   * one caller ever receives the parts.
    */
-  chordPartReturn(groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null>;
+  chordPartReturn(groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null | 'unknown'>;
 }
 
 /** The backend's group methods, or null when it has none (a custom backend): chords then fail clearly. */

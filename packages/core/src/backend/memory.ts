@@ -76,9 +76,9 @@ export class MemoryBackend implements ResultBackend, GroupBackend {
 
   // NOTE: the same rules as the Redis backend's: a part is counted once (by its encoded value), the chord completes
   // when the count reaches the size, and a part arriving when no size is known (after completion) is dropped.
-  async chordPartReturn(groupId: string, part: ChordPart): Promise<ChordPart[] | null> {
+  async chordPartReturn(groupId: string, part: ChordPart): Promise<ChordPart[] | null | 'unknown'> {
     const c = this.#store.chords.get(groupId);
-    if (!c || c.size === null) return null;
+    if (!c || c.size === null) return 'unknown';
     c.parts.set(encodeChordPart(part), part);
     if (c.parts.size !== c.size) return null;
     this.#store.chords.delete(groupId);

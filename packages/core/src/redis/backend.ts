@@ -97,7 +97,7 @@ export class RedisBackend implements ResultBackend, GroupBackend {
     return groups.setChordSize(this.#conn, groupId, size, expiresMs).catch(this.#fail(`store the size of chord ${groupId}`));
   }
 
-  chordPartReturn(groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null> {
+  chordPartReturn(groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null | 'unknown'> {
     return groups.chordPartReturn(this.#conn, groupId, part, expiresMs).catch(this.#fail(`count a part of chord ${groupId}`));
   }
 

@@ -60,7 +60,7 @@ export async function setChordSize(conn: Connection, groupId: string, size: numb
  * failed); and a part that arrives when no size is stored (a redelivered header task after its chord completed)
  * deletes what it recreated instead of leaving a `.j` that nothing will ever complete.
  */
-export async function chordPartReturn(conn: Connection, groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null> {
+export async function chordPartReturn(conn: Connection, groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null | 'unknown'> {
   const j = celeryKeys.taskset(groupId, '.j');
   const t = celeryKeys.taskset(groupId, '.t');
   const s = celeryKeys.taskset(groupId, '.s');
@@ -82,7 +82,7 @@ export async function chordPartReturn(conn: Connection, groupId: string, part: C
   if (err) throw err;
   if (size === null || size === undefined) {
     await conn.run('drop chord part', (c) => c.del(j, t));
-    return null;
+    return 'unknown';
   }
   if (Number(count) !== Number(size) + Number(added ?? 0)) return null;
   const done = await conn.run('complete chord', (c) => c.multi().zrange(j, 0, -1, 'WITHSCORES').del(j, t, s).exec());

@@ -26,6 +26,7 @@ export async function chordPart(host: JobHost, msg: TaskMessage, state: string, 
   const gid = msg.group;
   const part: ChordPart = { taskId: msg.id, state, result, index: msg.groupIndex };
   const parts = await host.durable('count chord part', () => counters.chordPartReturn(gid, part, host.app.settings.resultExpires));
+  if (parts === 'unknown') return unknownChord(host, msg, body);
   if (!parts) return;
   const failed = parts.find((p) => FAILED.has(p.state));
   if (failed) {
@@ -35,6 +36,21 @@ export async function chordPart(host: JobHost, msg: TaskMessage, state: string, 
   const next = host.app.producer.followUp(msg, body, body.immutable ? body.args : [parts.map((p) => p.result), ...body.args]);
   await host.durable(`send ${next.task}`, () => host.app.producer.publish(next));
   if (host.logsTasks) host.logger.info(`Chord ${gid} complete (${parts.length} parts): sent ${next.task}[${next.id}]`);
+}
+
+/**
+ * No size is stored for the chord: it completed already (this part is a redelivered duplicate: nothing to do), or
+ * its size expired or was never stored. Then no worker will ever send the body: it is failed, unless it has a state.
+ */
+async function unknownChord(host: JobHost, msg: TaskMessage, body: SignatureDict): Promise<void> {
+  const bodyId = typeof body.options.task_id === 'string' && body.options.task_id ? body.options.task_id : null;
+  if (bodyId && (await host.durable('read result', () => host.app.backend.get(bodyId))) !== null) return;
+  return failBody(
+    host,
+    msg,
+    body,
+    `Chord body ${body.task} cannot run: the result backend has no size for chord ${msg.group ?? ''} (header task ${msg.task} [${msg.id}]); it expired, or the chord was sent without one`,
+  );
 }
 
 async function nameOf(host: JobHost, taskId: string): Promise<string | undefined> {
