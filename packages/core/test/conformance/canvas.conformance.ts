@@ -261,7 +261,7 @@ export function describeCanvasConformance(label: string, target: CanvasTarget): 
       test('one call that cannot be sent: nothing is sent', async () => {
         const app = await makeApp();
         const { add } = tasks(app);
-        await expect(app.sendMany([add.s(1, 2), add.s(() => 1 as unknown as number, 1)])).rejects.toBeInstanceOf(SerializationError);
+        await expect(app.sendMany([add.s(1, 2), add.s((() => 1) as unknown as number, 1)])).rejects.toBeInstanceOf(SerializationError);
         await expect(app.sendMany([add.s(1, 2), { task: '' } as never])).rejects.toThrow(/calls\[1\]/);
         expect(await app.broker.queueLength('celery')).toBe(0);
       });
