@@ -3,25 +3,14 @@
 import type Redis from 'ioredis';
 import { consoleLogger, createApp, chord, group, type Celeriac } from '../../src';
 import { describeCanvasConformance } from '../conformance/canvas.conformance';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { ownRedis } from '../support/own-redis';
 
-let redis: RedisServer;
-let admin: Redis;
-let db = 0;
-
-// NOTE: a server of our own (even with REDIS_URL set), so flushing its databases touches nobody's data.
-beforeAll(async () => {
-  redis = await startRedis({ own: true });
-  admin = redis.client();
-});
-afterAll(async () => {
-  await redis.stop();
-});
+const own = ownRedis(14);
 
 const dbOf = (app: Celeriac) => Number(new URL(app.settings.brokerUrl).pathname.slice(1) || 0);
 
 async function tasksetKeys(n: number): Promise<string[]> {
-  const c = admin.duplicate({ db: n });
+  const c = own.admin.duplicate({ db: n });
   try {
     return (await c.keys('celery-taskset-meta-*')).sort();
   } finally {
@@ -30,17 +19,12 @@ async function tasksetKeys(n: number): Promise<string[]> {
 }
 
 describeCanvasConformance('redis://', {
-  freshUrl: async () => {
-    const n = db++ % 14;
-    await admin.select(n);
-    await admin.flushdb();
-    return redis.url(n);
-  },
+  freshUrl: () => own.freshUrl(),
   leftovers: (app) => tasksetKeys(dbOf(app)),
 });
 
 async function commandCalls(name: string): Promise<number> {
-  const info = await admin.info('commandstats');
+  const info = await own.admin.info('commandstats');
   const m = new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info);
   return m ? Number(m[1]) : 0;
 }
@@ -51,9 +35,9 @@ describe('canvas on the wire (Redis)', () => {
   const DB = 15;
 
   beforeEach(async () => {
-    c = admin.duplicate({ db: DB });
+    c = own.admin.duplicate({ db: DB });
     await c.flushdb();
-    app = createApp('wire', { broker: redis.url(DB), logger: consoleLogger('silent') });
+    app = createApp('wire', { broker: own.redis.url(DB), logger: consoleLogger('silent') });
   });
   afterEach(async () => {
     await app.close();
