@@ -27,16 +27,19 @@ export interface GroupBackend {
   /**
    * Records one finished header task (`.j`). Resolves every part in header order when this one completed the
    * chord (and the chord's keys are deleted then, whatever the parts' states), null while parts are missing, and
-   * 'unknown' when no size is stored for the chord (completed already, expired, or never started with one). Only
-   * one caller ever receives the parts.
+   * 'unknown' when no size is stored for the chord yet (a Python client stores it just before its last header
+   * task) or any more (the chord completed: this part ran twice). Only one caller ever receives the parts.
    */
   chordPartReturn(groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null | 'unknown'>;
+  /** Deletes a chord's counters (`.j`, `.t`, `.s`). */
+  forgetChord(groupId: string): Promise<void>;
 }
 
 /** The backend's group methods, or null when it has none (a custom backend): chords then fail clearly. */
 export function groupsOf(backend: ResultBackend): GroupBackend | null {
   const b = backend as ResultBackend & Partial<GroupBackend>;
-  return typeof b.chordPartReturn === 'function' && typeof b.setChordSize === 'function' ? (b as ResultBackend & GroupBackend) : null;
+  const needed: (keyof GroupBackend)[] = ['getMany', 'saveGroup', 'restoreGroup', 'forgetGroup', 'setChordSize', 'chordPartReturn', 'forgetChord'];
+  return needed.every((m) => typeof b[m] === 'function') ? (b as ResultBackend & GroupBackend) : null;
 }
 
 /** Many states through `getMany` when the backend has it, else one `get` each. */

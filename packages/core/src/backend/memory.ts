@@ -77,12 +77,17 @@ export class MemoryBackend implements ResultBackend, GroupBackend {
   // NOTE: the same rules as the Redis backend's: a part is counted once (by its encoded value), the chord completes
   // when the count reaches the size, and a part arriving when no size is known (after completion) is dropped.
   async chordPartReturn(groupId: string, part: ChordPart): Promise<ChordPart[] | null | 'unknown'> {
-    const c = this.#store.chords.get(groupId);
-    if (!c || c.size === null) return 'unknown';
+    let c = this.#store.chords.get(groupId);
+    if (!c) this.#store.chords.set(groupId, (c = { size: null, parts: new Map() }));
     c.parts.set(encodeChordPart(part), part);
+    if (c.size === null) return 'unknown';
     if (c.parts.size !== c.size) return null;
     this.#store.chords.delete(groupId);
     return [...c.parts.values()].sort((a, b) => (a.index ?? Number.MAX_SAFE_INTEGER) - (b.index ?? Number.MAX_SAFE_INTEGER));
+  }
+
+  async forgetChord(groupId: string): Promise<void> {
+    this.#store.chords.delete(groupId);
   }
 
   /** Group ids with chord counters still kept (for tests: none after every chord completed). */

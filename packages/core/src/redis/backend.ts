@@ -101,6 +101,10 @@ export class RedisBackend implements ResultBackend, GroupBackend {
     return groups.chordPartReturn(this.#conn, groupId, part, expiresMs).catch(this.#fail(`count a part of chord ${groupId}`));
   }
 
+  forgetChord(groupId: string): Promise<void> {
+    return groups.forgetChord(this.#conn, groupId).catch(this.#fail(`delete the counters of chord ${groupId}`));
+  }
+
   async subscribe(taskId: string, listener: (meta: ResultMeta) => void): Promise<() => void> {
     if (!this.#sub) this.#sub = this.pool.subscriber(this.#rawUrl);
     const unsubscribe = await this.#sub

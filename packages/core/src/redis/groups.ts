@@ -57,8 +57,8 @@ export async function setChordSize(conn: Connection, groupId: string, size: numb
  * Celery's `on_chord_part_return`: in one MULTI, ZADD the part to `.j` (score = group_index), ZCOUNT, GET `.t` and
  * `.s`, EXPIRE all three. Whoever sees the count reach the size reads and deletes the counters in a second MULTI.
  * NOTE: unlike Celery 5.2, the keys are deleted whatever the parts hold (Celery leaves them when a header task
- * failed); and a part that arrives when no size is stored (a redelivered header task after its chord completed)
- * deletes what it recreated instead of leaving a `.j` that nothing will ever complete.
+ * failed). A part that finds no size is kept, as Celery keeps it: a Python client stores the size only just
+ * before it sends its last header task.
  */
 export async function chordPartReturn(conn: Connection, groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null | 'unknown'> {
   const j = celeryKeys.taskset(groupId, '.j');
@@ -80,10 +80,7 @@ export async function chordPartReturn(conn: Connection, groupId: string, part: C
   const [, [e1, count], [e2, added], [e3, size]] = replies ?? [];
   const err = e1 ?? e2 ?? e3;
   if (err) throw err;
-  if (size === null || size === undefined) {
-    await conn.run('drop chord part', (c) => c.del(j, t));
-    return 'unknown';
-  }
+  if (size === null || size === undefined) return 'unknown';
   if (Number(count) !== Number(size) + Number(added ?? 0)) return null;
   const done = await conn.run('complete chord', (c) => c.multi().zrange(j, 0, -1, 'WITHSCORES').del(j, t, s).exec());
   const [zerr, flat] = done?.[0] ?? [];
@@ -96,4 +93,8 @@ export async function chordPartReturn(conn: Connection, groupId: string, part: C
     if (p) out.push(p);
   }
   return out;
+}
+
+export async function forgetChord(conn: Connection, groupId: string): Promise<void> {
+  await conn.run('forget chord', (c) => c.del(celeryKeys.taskset(groupId, '.j'), celeryKeys.taskset(groupId, '.t'), celeryKeys.taskset(groupId, '.s')));
 }

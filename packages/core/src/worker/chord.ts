@@ -2,7 +2,7 @@
 // as Celery's Redis backend does (`on_chord_part_return`). Whoever counts the last part sends the body with the
 // header's results in order, or, when a part failed, stores the body as FAILURE (ChordError naming the failed
 // task) and calls the body's errbacks. Either way the chord's counters are gone afterwards.
-import { groupsOf, type ChordPart } from '../backend/groups';
+import { groupsOf, type ChordPart, type GroupBackend } from '../backend/groups';
 import { ChordError } from '../errors';
 import type { SignatureDict, TaskMessage } from '../protocol/message';
 import { argsRepr } from '../protocol/repr';
@@ -26,7 +26,7 @@ export async function chordPart(host: JobHost, msg: TaskMessage, state: string, 
   const gid = msg.group;
   const part: ChordPart = { taskId: msg.id, state, result, index: msg.groupIndex };
   const parts = await host.durable('count chord part', () => counters.chordPartReturn(gid, part, host.app.settings.resultExpires));
-  if (parts === 'unknown') return unknownChord(host, msg, body);
+  if (parts === 'unknown') return unknownChord(host, msg, body, counters);
   if (!parts) return;
   const failed = parts.find((p) => FAILED.has(p.state));
   if (failed) {
@@ -39,18 +39,15 @@ export async function chordPart(host: JobHost, msg: TaskMessage, state: string, 
 }
 
 /**
- * No size is stored for the chord: it completed already (this part is a redelivered duplicate: nothing to do), or
- * its size expired or was never stored. Then no worker will ever send the body: it is failed, unless it has a state.
+ * No size is stored for the chord. Either it is not stored yet (a Python client stores it just before sending its
+ * last header task; the part is kept and counted then, as Celery does), or the chord completed and this header
+ * task ran a second time (its worker died before acking it): the body has a state then, and the part just
+ * recreated is deleted so no key stays behind.
  */
-async function unknownChord(host: JobHost, msg: TaskMessage, body: SignatureDict): Promise<void> {
+async function unknownChord(host: JobHost, msg: TaskMessage, body: SignatureDict, counters: GroupBackend): Promise<void> {
   const bodyId = typeof body.options.task_id === 'string' && body.options.task_id ? body.options.task_id : null;
-  if (bodyId && (await host.durable('read result', () => host.app.backend.get(bodyId))) !== null) return;
-  return failBody(
-    host,
-    msg,
-    body,
-    `Chord body ${body.task} cannot run: the result backend has no size for chord ${msg.group ?? ''} (header task ${msg.task} [${msg.id}]); it expired, or the chord was sent without one`,
-  );
+  if (!bodyId || (await host.durable('read result', () => host.app.backend.get(bodyId))) === null) return;
+  await host.durable('forget chord', () => counters.forgetChord(msg.group!));
 }
 
 async function nameOf(host: JobHost, taskId: string): Promise<string | undefined> {

@@ -237,6 +237,27 @@ export function describeCanvasConformance(label: string, target: CanvasTarget): 
         expect(await target.leftovers(app)).toEqual([]);
       });
 
+      test('a header task that runs again after its chord completed: the body is not sent twice, no counter left', async () => {
+        const app = await makeApp();
+        const { add, echo } = tasks(app);
+        const w = await startWorker(app);
+        const runs: string[] = [];
+        w.on('completed', (e) => runs.push(e.name));
+        const res = await chord([add.s(1, 1), add.s(2, 2)], echo.s()).applyAsync();
+        await expect(res.get(T)).resolves.toEqual([[2, 4]]);
+        const member = (res.parent as GroupResult).results[0]!.id;
+        // The same message again, as a worker that died before its ack would leave it for another.
+        const again = app.producer.build('c.add', [1, 1], { taskId: member });
+        again.group = (res.parent as GroupResult).id;
+        again.groupIndex = 0;
+        again.chord = echo.s().set({ taskId: res.id }).toDict();
+        await app.publish(again);
+        await until(() => runs.filter((n) => n === 'c.add').length === 3, 10_000);
+        await w.onIdle();
+        expect(runs.filter((n) => n === 'c.echo')).toHaveLength(1);
+        expect(await target.leftovers(app)).toEqual([]);
+      });
+
       test('a chord of 2,000 header tasks completes with every result in order; no counter left', async () => {
         const app = await makeApp();
         const { add, echo } = tasks(app);
