@@ -1,7 +1,7 @@
 // A worker SIGKILLed in the middle of a chord's header: the survivor takes its messages back after the heartbeat
 // timeout, a header task run twice is counted once (same `.j` member), the body runs once with every result in
 // order, and no chord key is left.
-import { chord } from '../../src';
+import { chord } from '@celeriac/core';
 import { report, useChaosEnv, waitFor } from './chaos-support';
 
 const QUEUE = 'faults.chord';
