@@ -11,6 +11,7 @@ import type { SignatureDict, TaskMessage } from './protocol/message';
 import { AsyncResult, type ResultHost } from './result';
 import type { ApplyOptions } from './task';
 import { metas } from './worker/meta';
+import { makeMeta } from './protocol/result-meta';
 import { ChordError, ConfigurationError } from './errors';
 
 /** Call options a signature carries with it (Celery's signature `options`). Durations in ms. */
@@ -238,7 +239,14 @@ async function runChainEagerly(host: CanvasHost, steps: Signature[], firstArgs: 
     const args = i === 0 ? firstArgs : s.immutable ? s.args : [prev, ...s.args];
     const res = await host.sendTask(s.task, args, { ...s.applyOptions(), ...(i === 0 ? firstOptions : {}), rootId, ...(parentId ? { parentId } : {}) });
     const meta = await res.meta();
-    if (meta?.status !== 'SUCCESS') return;
+    if (meta?.status !== 'SUCCESS') {
+      // NOTE: as a worker does: the steps that will not run fail too, so a get() on the last one does not hang.
+      for (const rest of steps.slice(i + 1)) {
+        const failed = makeMeta(rest.options.taskId!, meta?.status ?? 'FAILURE', meta?.result ?? null, { traceback: meta?.traceback ?? null, name: rest.task, done: true });
+        await host.backend.store(failed, host.settings.resultExpires);
+      }
+      return;
+    }
     prev = meta.result;
     parentId = res.id;
   }

@@ -296,6 +296,8 @@ export function describeCanvasConformance(label: string, target: CanvasTarget): 
         await expect((await group([add.s(1, 1), add.s(2, 2)]).applyAsync()).get(T)).resolves.toEqual([2, 4]);
         await expect((await chord([add.s(1, 1), add.s(2, 2)], tsum.s()).applyAsync()).get(T)).resolves.toBe(6);
         await expect((await chord([fail.s('x')], tsum.s()).applyAsync()).get(T)).rejects.toBeInstanceOf(ChordError);
+        const failing = await chain(add.s(1, 1), fail.si('eager'), mul.s(2)).applyAsync();
+        await expect(failing.get(T)).rejects.toMatchObject({ excMessage: ['eager'] });
         await expect(Promise.all((await app.sendMany([add.s(2, 2)])).map((r) => r.get(T)))).resolves.toEqual([4]);
       });
     });
