@@ -4,15 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { Settings } from './config';
 import { expected } from './config';
 import type { ResultBackend } from './backend/backend';
-import { groupsOf } from './backend/groups';
-import { GroupResult } from './group-result';
 import type { Producer } from './producer';
-import type { SignatureDict, TaskMessage } from './protocol/message';
+import type { SignatureDict } from './protocol/message';
 import { AsyncResult, type ResultHost } from './result';
 import type { ApplyOptions } from './task';
-import { metas } from './worker/meta';
 import { makeMeta } from './protocol/result-meta';
-import { ChordError, ConfigurationError } from './errors';
+import { ConfigurationError } from './errors';
 
 /** Call options a signature carries with it (Celery's signature `options`). Durations in ms. */
 export interface SignatureOptions {
@@ -146,7 +143,7 @@ export function signature(task: string, args: unknown[] = [], kwargs: Record<str
 }
 
 /** The app of the first signature bound to one; a clear error when none is. */
-function hostOf(what: string, sigs: Iterable<Signature>, given?: CanvasHost | null): CanvasHost {
+export function hostOf(what: string, sigs: Iterable<Signature>, given?: CanvasHost | null): CanvasHost {
   if (given) return given;
   for (const s of sigs) if (s.app) return s.app;
   throw new ConfigurationError(
@@ -154,12 +151,6 @@ function hostOf(what: string, sigs: Iterable<Signature>, given?: CanvasHost | nu
   );
 }
 
-function checkSignatures(what: string, list: unknown[]): Signature[] {
-  list.forEach((s, i) => {
-    if (!(s instanceof Signature)) throw expected(`${what}[${i}]`, 'a Signature (task.s(...), task.si(...) or app.signature(...))', s);
-  });
-  return list as Signature[];
-}
 
 /** Steps of a chain, with nested chains flattened. */
 function flatten(steps: (Signature | Chain)[]): Signature[] {
@@ -194,14 +185,7 @@ export class Chain<R = unknown> {
   async applyAsync(args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<R>> {
     const host = hostOf('chain(...).applyAsync()', this.tasks);
     const { taskId, link, linkError, ...firstOptions } = options;
-    const n = this.tasks.length;
-    const errbacks = linkError === undefined ? [] : Array.isArray(linkError) ? linkError : [linkError];
-    const steps = this.tasks.map((s, i) => {
-      let sig = s.set({ taskId: i === n - 1 && taskId ? taskId : (s.options.taskId ?? randomUUID()) });
-      if (i === n - 1 && link) sig = sig.set({ link: [...(sig.options.link ?? []), ...(Array.isArray(link) ? link : [link])] });
-      if (errbacks.length) sig = sig.set({ linkError: [...(sig.options.linkError ?? []), ...errbacks] });
-      return sig;
-    });
+    const steps = this.freeze({ taskId, link, linkError }).tasks;
     const results = handles<R>(host, steps);
     const first = steps[0]!;
     const firstArgs = first.immutable ? first.args : [...args, ...first.args];
@@ -218,10 +202,35 @@ export class Chain<R = unknown> {
   delay(...args: unknown[]): Promise<AsyncResult<R>> {
     return this.applyAsync(args);
   }
+
+  /** A copy whose steps have their task ids (`taskId` for the last), `link` on the last step, `linkError` on each. */
+  freeze(options: Pick<ApplyOptions, 'taskId' | 'link' | 'linkError'> = {}): Chain<R> {
+    const { taskId, link, linkError } = options;
+    const n = this.tasks.length;
+    const errbacks = linkError === undefined ? [] : Array.isArray(linkError) ? linkError : [linkError];
+    return new Chain<R>(
+      this.tasks.map((s, i) => {
+        let sig = s.set({ taskId: i === n - 1 && taskId ? taskId : (s.options.taskId ?? randomUUID()) });
+        if (i === n - 1 && link) sig = sig.set({ link: [...(sig.options.link ?? []), ...(Array.isArray(link) ? link : [link])] });
+        if (errbacks.length) sig = sig.set({ linkError: [...(sig.options.linkError ?? []), ...errbacks] });
+        return sig;
+      }),
+    );
+  }
+
+  /**
+   * Celery's dict of a chain (`celery.chain`, `subtask_type` 'chain', the steps in `kwargs.tasks`), as a chord body
+   * carries it; `options.task_id` is the last step's id. Freeze it first so that every step has its id.
+   */
+  toDict(): SignatureDict {
+    const last = this.tasks[this.tasks.length - 1]!;
+    const options: Record<string, unknown> = last.options.taskId ? { task_id: last.options.taskId } : {};
+    return { task: 'celery.chain', args: [], kwargs: { tasks: this.tasks.map((t) => t.toDict()) }, options, subtask_type: 'chain', immutable: false };
+  }
 }
 
 /** The last step's handle, its `.parent` the step before, and so on. */
-function handles<R>(host: CanvasHost, steps: Signature[]): AsyncResult<R> {
+export function handles<R>(host: CanvasHost, steps: readonly Signature[]): AsyncResult<R> {
   let prev: AsyncResult | null = null;
   for (const s of steps) {
     const r: AsyncResult = new AsyncResult(s.options.taskId!, host);
@@ -231,7 +240,7 @@ function handles<R>(host: CanvasHost, steps: Signature[]): AsyncResult<R> {
   return prev as AsyncResult<R>;
 }
 
-async function runChainEagerly(host: CanvasHost, steps: Signature[], firstArgs: unknown[], firstOptions: ApplyOptions): Promise<void> {
+async function runChainEagerly(host: CanvasHost, steps: readonly Signature[], firstArgs: unknown[], firstOptions: ApplyOptions): Promise<void> {
   let prev: unknown;
   let parentId: string | undefined;
   const rootId = steps[0]!.options.taskId!;
@@ -255,146 +264,4 @@ async function runChainEagerly(host: CanvasHost, steps: Signature[], firstArgs: 
 /** `chain(add.s(2, 2), mul.s(4), mul.s(8))`: each task gets the previous one's result first. */
 export function chain<R = unknown>(...steps: [...(Signature | Chain)[], Signature<R> | Chain<R>]): Chain<R> {
   return new Chain<R>(steps);
-}
-
-/** Options of a group or chord call: the call options of every member, and the group's id. */
-export interface GroupApplyOptions extends Omit<ApplyOptions, 'taskId' | 'link' | 'linkError'> {
-  /** Use this group id instead of a new UUID. */
-  groupId?: string;
-}
-
-/** Tasks run in parallel; their results are gathered in order by a GroupResult (Celery's `group`). */
-export class Group<R = unknown> {
-  readonly tasks: readonly Signature[];
-
-  constructor(tasks: Signature[]) {
-    if (!Array.isArray(tasks)) throw expected('group', 'an array of signatures', tasks);
-    this.tasks = checkSignatures('group', tasks);
-  }
-
-  /**
-   * Sends every member, each with `headers.group` = the group id, in batched writes (one round trip per batch
-   * of 1,000 on Redis). `args` go before each member's own. Nothing is sent if any member cannot be built.
-   */
-  async applyAsync(args: unknown[] = [], options: GroupApplyOptions = {}): Promise<GroupResult<R>> {
-    const host = hostOf('group(...).applyAsync()', this.tasks);
-    const { groupId = randomUUID(), ...callOptions } = options;
-    const msgs = buildMembers(host, this.tasks, args, callOptions, groupId, false);
-    const results = msgs.map((m) => new AsyncResult<R>(m.id, host));
-    if (host.settings.taskAlwaysEager) {
-      for (const m of msgs) await sendBuiltEagerly(host, m);
-    } else {
-      await host.producer.publishMany(msgs);
-    }
-    return new GroupResult<R>(groupId, results, host);
-  }
-
-  delay(...args: unknown[]): Promise<GroupResult<R>> {
-    return this.applyAsync(args);
-  }
-}
-
-function buildMembers(host: CanvasHost, tasks: readonly Signature[], args: unknown[], options: ApplyOptions, groupId: string, indexed: boolean): TaskMessage[] {
-  return tasks.map((s, i) => {
-    const msg = host.producer.build(s.task, s.immutable ? s.args : [...args, ...s.args], { ...s.applyOptions(), ...options });
-    msg.group = groupId;
-    // NOTE: as Celery 5.2: chord header members carry their index (the body's argument order), plain groups none.
-    msg.groupIndex = indexed ? i : null;
-    return msg;
-  });
-}
-
-/** Runs a built message eagerly through sendTask (same id, group and options). */
-function sendBuiltEagerly(host: CanvasHost, m: TaskMessage): Promise<AsyncResult> {
-  return host.sendTask(m.task, m.args, { kwargs: m.kwargs, taskId: m.id, queue: m.queue, priority: m.priority, ignoreResult: m.ignoreResult });
-}
-
-/** `group([add.s(1, 1), add.s(2, 2)])` (or `group(a, b, c)`). */
-export function group<R = unknown>(...tasks: Signature<R>[] | [Signature<R>[]]): Group<R> {
-  const list = tasks.length === 1 && Array.isArray(tasks[0]) ? tasks[0] : (tasks as Signature<R>[]);
-  return new Group<R>(list);
-}
-
-/** Options of a chord call: those of its header members, plus the body's id and errback. */
-export interface ChordApplyOptions extends GroupApplyOptions {
-  /** The body's task id (the chord's result id). */
-  taskId?: string;
-  /** Called with the body's id when the chord fails (a header task failed, or the body did). */
-  linkError?: Signature | Signature[];
-}
-
-/**
- * A group whose results, in header order, are passed to a body task once all succeeded (Celery's `chord`).
- * Counted as Celery's Redis backend counts (`celery-taskset-meta-<gid>.s` / `.j`), by whichever worker, Node or
- * Python, finishes each header task; the keys are deleted when the chord completes, failed or not.
- */
-export class Chord<R = unknown> {
-  readonly header: Group;
-
-  constructor(
-    header: Group | Signature[],
-    readonly body: Signature<R>,
-  ) {
-    this.header = header instanceof Group ? header : new Group(header);
-    if (!(body instanceof Signature)) throw expected('chord body', 'a Signature', body);
-  }
-
-  /**
-   * Stores the chord's size, then sends the header members (group id, group_index, the body in `embed.chord`).
-   * Resolves the body's result handle; its `.parent` is the header's GroupResult. A header task that fails makes
-   * the body FAILURE with a ChordError naming it, and calls the body's errbacks.
-   */
-  async applyAsync(args: unknown[] = [], options: ChordApplyOptions = {}): Promise<AsyncResult<R>> {
-    const host = hostOf('chord(...).applyAsync()', [...this.header.tasks, this.body]);
-    const { groupId = randomUUID(), taskId, linkError, ...callOptions } = options;
-    let body = this.body.set({ taskId: taskId ?? this.body.options.taskId ?? randomUUID() });
-    if (linkError) body = body.set({ linkError: [...(body.options.linkError ?? []), ...(Array.isArray(linkError) ? linkError : [linkError])] });
-    const bodyId = body.options.taskId!;
-    const result = new AsyncResult<R>(bodyId, host);
-    if (!this.header.tasks.length) {
-      // NOTE: as Celery: an empty header runs the body at once, with an empty list.
-      const r = await body.applyAsync([[]]);
-      return Object.assign(r, { parent: new GroupResult(groupId, [], host) }) as AsyncResult<R>;
-    }
-    const msgs = buildMembers(host, this.header.tasks, args, callOptions, groupId, true);
-    result.parent = new GroupResult(groupId, msgs.map((m) => new AsyncResult(m.id, host)), host);
-    if (host.settings.taskAlwaysEager) {
-      await runChordEagerly(host, msgs, body);
-      return result;
-    }
-    const counters = groupsOf(host.backend);
-    if (!counters) {
-      throw new ConfigurationError(`chord(...).applyAsync(): the result backend ${host.backend.url} keeps no chord counters (it lacks setChordSize / chordPartReturn); use redis:// or memory://`);
-    }
-    const bodyDict = body.toDict();
-    for (const m of msgs) m.chord = bodyDict;
-    await counters.setChordSize(groupId, msgs.length, host.settings.resultExpires);
-    await host.producer.publishMany(msgs);
-    return result;
-  }
-
-  delay(...args: unknown[]): Promise<AsyncResult<R>> {
-    return this.applyAsync(args);
-  }
-}
-
-async function runChordEagerly(host: CanvasHost, msgs: TaskMessage[], body: Signature): Promise<void> {
-  const values: unknown[] = [];
-  for (const m of msgs) {
-    const res = await sendBuiltEagerly(host, m);
-    const meta = await res.meta();
-    if (meta?.status !== 'SUCCESS') {
-      const err = new ChordError({ taskId: body.options.taskId!, excMessage: [`Dependency ${m.id} (${m.task}) raised ${meta?.status ?? 'no result'}`] });
-      const parent = { ...m, id: body.options.taskId!, task: body.task, group: null, parentId: m.id };
-      await host.backend.store(metas.failure(parent, err), host.settings.resultExpires);
-      return;
-    }
-    values.push(meta.result);
-  }
-  await body.applyAsync([values]);
-}
-
-/** `chord([add.s(1, 1), add.s(2, 2)], tsum.s())`: the body gets the header's results, in order. */
-export function chord<R = unknown>(header: Group | Signature[], body: Signature<R>): Chord<R> {
-  return new Chord<R>(header, body);
 }

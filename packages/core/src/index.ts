@@ -2,20 +2,8 @@ export { createApp, Celeriac, type AppConfig, type SendManyCall } from './app';
 export { Producer, type ProducerHost } from './producer';
 export { AsyncResult, errorFromMeta, type GetOptions } from './result';
 export type { Task, RemoteTask, TaskOptions, ApplyOptions, TaskContext, TaskFn, BoundTaskFn, ErrorClass, TaskDefinition } from './task';
-export {
-  Signature,
-  signature,
-  Chain,
-  chain,
-  Group,
-  group,
-  Chord,
-  chord,
-  type SignatureOptions,
-  type CanvasHost,
-  type GroupApplyOptions,
-  type ChordApplyOptions,
-} from './canvas';
+export { Signature, signature, Chain, chain, type SignatureOptions, type CanvasHost } from './canvas';
+export { Group, group, Chord, chord, type GroupApplyOptions, type ChordApplyOptions } from './group';
 export { GroupResult } from './group-result';
 export type { GroupBackend, ChordPart } from './backend/groups';
 export { States, READY_STATES, isReady, type TaskState } from './states';

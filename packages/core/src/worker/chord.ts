@@ -33,10 +33,24 @@ export async function chordPart(host: JobHost, msg: TaskMessage, state: string, 
     const name = failed.taskId === msg.id ? msg.task : await nameOf(host, failed.taskId);
     return failBody(host, msg, body, `Dependency ${failed.taskId}${name ? ` (${name})` : ''} raised ${pyRepr(failed)}`);
   }
-  const next = host.app.producer.followUp(msg, body, body.immutable ? body.args : [parts.map((p) => p.result), ...body.args]);
+  const [head, ...rest] = bodySteps(body);
+  const next = host.app.producer.followUp(msg, head!, head!.immutable ? head!.args : [parts.map((p) => p.result), ...head!.args]);
+  if (rest.length) next.chain = rest.reverse();
   await host.durable(`send ${next.task}`, () => host.app.producer.publish(next));
   if (host.logsTasks) host.logger.info(`Chord ${gid} complete (${parts.length} parts): sent ${next.task}[${next.id}]`);
 }
+
+const isSig = (v: unknown): v is SignatureDict =>
+  typeof v === 'object' && v !== null && typeof (v as SignatureDict).task === 'string' && Array.isArray((v as SignatureDict).args);
+
+/** The tasks a body runs: itself, or the steps of a chain body (Celery's `celery.chain` dict, steps in `kwargs.tasks`). */
+function bodySteps(body: SignatureDict): SignatureDict[] {
+  const tasks = body.subtask_type === 'chain' ? body.kwargs.tasks : null;
+  if (!Array.isArray(tasks) || !tasks.length || !tasks.every(isSig)) return [body];
+  return tasks.map((t) => ({ ...t, kwargs: t.kwargs ?? {}, options: t.options ?? {}, immutable: t.immutable === true }));
+}
+
+const idOf = (sig: SignatureDict): string | null => (typeof sig.options.task_id === 'string' && sig.options.task_id ? sig.options.task_id : null);
 
 /**
  * No size is stored for the chord. Either it is not stored yet (a Python client stores it just before sending its
@@ -45,7 +59,7 @@ export async function chordPart(host: JobHost, msg: TaskMessage, state: string, 
  * recreated is deleted so no key stays behind.
  */
 async function unknownChord(host: JobHost, msg: TaskMessage, body: SignatureDict, counters: GroupBackend): Promise<void> {
-  const bodyId = typeof body.options.task_id === 'string' && body.options.task_id ? body.options.task_id : null;
+  const bodyId = idOf(body);
   if (!bodyId || (await host.durable('read result', () => host.app.backend.get(bodyId))) === null) return;
   await host.durable('forget chord', () => counters.forgetChord(msg.group!));
 }
@@ -67,25 +81,32 @@ function pyRepr(p: ChordPart): string {
   return `${p.result.exc_type}(${list.length === 1 ? tuple.slice(1, -2) : tuple.slice(1, -1)})`;
 }
 
-/** Stores the body as FAILURE (ChordError) and sends its errbacks with the body's id (Celery's chord_error_from_stack). */
+/**
+ * Stores the body as FAILURE (ChordError) and sends its errbacks with the body's id (Celery's
+ * chord_error_from_stack). A chain body: every step is failed, so no handle of it waits forever.
+ */
 async function failBody(host: JobHost, msg: TaskMessage, body: SignatureDict, text: string): Promise<void> {
-  const bodyId = typeof body.options.task_id === 'string' && body.options.task_id ? body.options.task_id : null;
+  const bodyId = idOf(body);
   const error = new ChordError({ taskId: bodyId ?? '', excMessage: [text] });
   host.logger.error(`Chord ${msg.group ?? ''} failed: ${text}`);
+  const steps = bodySteps(body);
+  const failed = new Map<string, string>(steps.flatMap((s) => (idOf(s) ? [[idOf(s)!, s.task] as [string, string]] : [])));
+  if (bodyId && !failed.has(bodyId)) failed.set(bodyId, body.task);
+  for (const [id, task] of failed) {
+    const meta = makeMeta(id, States.FAILURE, { exc_type: 'ChordError', exc_message: [text], exc_module: 'celery.exceptions' }, {
+      parentId: msg.id,
+      name: task,
+      traceback: error.stack ?? null,
+      done: true,
+    });
+    await host.durable('store result', () => host.app.backend.store(meta, host.app.settings.resultExpires));
+  }
   if (!bodyId) return;
-  const meta = makeMeta(bodyId, States.FAILURE, { exc_type: 'ChordError', exc_message: [text], exc_module: 'celery.exceptions' }, {
-    parentId: msg.id,
-    name: body.task,
-    traceback: error.stack ?? null,
-    done: true,
-  });
-  await host.durable('store result', () => host.app.backend.store(meta, host.app.settings.resultExpires));
-  const errbacks = Array.isArray(body.options.link_error) ? (body.options.link_error as SignatureDict[]) : [];
+  const errbacks = Array.isArray(body.options.link_error) ? (body.options.link_error as unknown[]).filter(isSig) : [];
   const asParent: TaskMessage = { ...msg, id: bodyId, task: body.task, group: null, groupIndex: null, chord: null };
   for (const eb of errbacks) {
-    if (typeof eb !== 'object' || eb === null || typeof eb.task !== 'string') continue;
     try {
-      const m = host.app.producer.followUp(asParent, { ...eb, args: Array.isArray(eb.args) ? eb.args : [], kwargs: eb.kwargs ?? {}, options: eb.options ?? {} }, [bodyId, ...(Array.isArray(eb.args) ? eb.args : [])]);
+      const m = host.app.producer.followUp(asParent, { ...eb, kwargs: eb.kwargs ?? {}, options: eb.options ?? {} }, [bodyId, ...eb.args]);
       await host.durable(`send ${m.task}`, () => host.app.producer.publish(m));
     } catch (err) {
       host.reportError(err);

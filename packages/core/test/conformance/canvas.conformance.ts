@@ -219,6 +219,22 @@ export function describeCanvasConformance(label: string, target: CanvasTarget): 
         expect(await target.leftovers(app)).toEqual([]);
       });
 
+      test('a chain as the body: its first step gets the results; .parent leads back to the header', async () => {
+        const app = await makeApp();
+        const { add, mul, tsum, fail, onError, log } = tasks(app);
+        await startWorker(app);
+        const res = await chord([add.s(1, 1), add.s(2, 2)], chain(tsum.s(), mul.s(10))).applyAsync();
+        await expect(res.get(T)).resolves.toBe(60);
+        const sumStep = res.parent as typeof res;
+        await expect(sumStep.get(T)).resolves.toBe(6);
+        expect(sumStep.parent).toBeInstanceOf(GroupResult);
+        const failing = await chord([fail.s('no')], chain(tsum.s(), mul.s(10))).applyAsync([], { linkError: onError.s() });
+        await expect(failing.get(T)).rejects.toBeInstanceOf(ChordError);
+        await expect((failing.parent as typeof res).get(T)).rejects.toBeInstanceOf(ChordError);
+        await until(() => log.includes(failing.id), 10_000);
+        expect(await target.leftovers(app)).toEqual([]);
+      });
+
       test('an empty header runs the body with []', async () => {
         const app = await makeApp();
         const { tsum } = tasks(app);
@@ -296,6 +312,7 @@ export function describeCanvasConformance(label: string, target: CanvasTarget): 
         await expect((await group([add.s(1, 1), add.s(2, 2)]).applyAsync()).get(T)).resolves.toEqual([2, 4]);
         await expect((await chord([add.s(1, 1), add.s(2, 2)], tsum.s()).applyAsync()).get(T)).resolves.toBe(6);
         await expect((await chord([fail.s('x')], tsum.s()).applyAsync()).get(T)).rejects.toBeInstanceOf(ChordError);
+        await expect((await chord([add.s(1, 1), add.s(2, 2)], chain(tsum.s(), mul.s(2))).applyAsync()).get(T)).resolves.toBe(12);
         const failing = await chain(add.s(1, 1), fail.si('eager'), mul.s(2)).applyAsync();
         await expect(failing.get(T)).rejects.toMatchObject({ excMessage: ['eager'] });
         await expect(Promise.all((await app.sendMany([add.s(2, 2)])).map((r) => r.get(T)))).resolves.toEqual([4]);

@@ -154,6 +154,12 @@ describe('links and canvas from Python', () => {
     expect(await tasksetKeys()).toEqual([]);
   });
 
+  it('a chord built in Python with a chain as its body (node.sum | proj.mul), header on Node: completes', async () => {
+    const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['node.add', [1, 1]], ['node.add', [2, 2]]], body_chain: [['node.sum'], ['proj.mul', [10]]] });
+    expect(out).toMatchObject({ ok: true, result: 60 });
+    expect(await tasksetKeys()).toEqual([]);
+  });
+
   it('a chord built in Python whose Node header task fails: the body is FAILURE with a ChordError naming it; no key left', async () => {
     const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['node.add', [1, 1]], ['node.fail_type', ['bad']]], body: ['proj.echo'] });
     // NOTE: Python's get() on a chord re-raises a failed header task's own error first (follow_parents).
@@ -187,6 +193,12 @@ describe('canvas built in Node, run by Python workers', () => {
     const res = await chord([app.signature('proj.add', [1, 1]), app.signature('proj.add', [2, 2]), app.signature('proj.mul', [3, 3])], app.signature('node.sum')).applyAsync();
     await expect(res.get(T)).resolves.toBe(15);
     expect(await tasksetKeys()).toEqual([]);
+  });
+
+  it('a chord built in Node with a chain as its body, header on Python: the Python worker sends the chain', async () => {
+    const res = await chord([app.signature('proj.add', [1, 1]), app.signature('proj.add', [2, 2])], chain(app.signature('node.sum'), app.signature('proj.mul', [10]))).applyAsync();
+    await expect(res.get(T)).resolves.toBe(60);
+    await expect((res.parent as typeof res).get(T)).resolves.toBe(6);
   });
 
   it('a chord built in Node with a mixed header: completes whichever worker counts last', async () => {
