@@ -148,7 +148,13 @@ export class Chord<R = unknown> {
     }
     for (const m of msgs) m.chord = bodyDict;
     await counters.setChordSize(groupId, msgs.length, host.settings.resultExpires);
-    await host.producer.publishMany(msgs);
+    try {
+      await host.producer.publishMany(msgs);
+    } catch (err) {
+      // NOTE: best effort: a chord that was not sent leaves no size key behind.
+      await counters.forgetChord(groupId).catch(() => undefined);
+      throw err;
+    }
     return result;
   }
 
