@@ -1,7 +1,7 @@
 // Canvas on a real redis-server: the conformance suite, plus what only Redis shows: Celery's keys and message
 // fields, batched sends (LPUSH count), and a 10,000-task chord leaving no bookkeeping key.
 import type Redis from 'ioredis';
-import { consoleLogger, createApp, chord, group, type Celeriac } from '../../src';
+import { SerializationError, consoleLogger, createApp, chord, group, type Celeriac } from '../../src';
 import { describeCanvasConformance } from '../conformance/canvas.conformance';
 import { ownRedis } from '../support/own-redis';
 
@@ -61,6 +61,15 @@ describe('canvas on the wire (Redis)', () => {
     await w.start();
     await expect(res.get({ timeout: 10_000 })).resolves.toBe(12);
     expect(await c.keys('celery-taskset-meta-*')).toEqual([]);
+  });
+
+  it('a chord whose header cannot be sent (a message over taskMessageMaxSize) rejects and leaves no key', async () => {
+    await app.close();
+    app = createApp('wire', { broker: own.redis.url(DB), logger: consoleLogger('silent'), taskMessageMaxSize: 2_000 });
+    const add = app.task('w.add', (a: number, b: number) => a + b);
+    const echo = app.task('w.echo', (...xs: unknown[]) => xs);
+    await expect(chord([add.s(1, 1), echo.s('x'.repeat(5_000))], add.s(0)).applyAsync()).rejects.toBeInstanceOf(SerializationError);
+    expect(await c.keys('*')).toEqual([]);
   });
 
   it('a group of 10,000 is sent with 10 LPUSH commands (1,000 values each), not 10,000', async () => {
