@@ -71,8 +71,8 @@ export function isTransient(err: unknown): boolean {
 
 /** `result.get({ timeout })` ran out of time; the task may still finish later. */
 export class TimeoutError extends CeleriacError {
-  constructor(readonly taskId: string, readonly timeout: number) {
-    super(`Timed out after ${timeout} ms waiting for the result of task ${taskId}`);
+  constructor(readonly taskId: string, readonly timeout: number, what: 'task' | 'group' = 'task') {
+    super(`Timed out after ${timeout} ms waiting for the result of ${what} ${taskId}`);
     this.name = 'TimeoutError';
   }
 }

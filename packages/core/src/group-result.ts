@@ -81,11 +81,11 @@ export class GroupResult<R = unknown> {
       if (k < found.length) {
         // NOTE: wait for the first unfinished member only, then read the rest again in batches: most are done by then.
         const left = deadline === null ? undefined : deadline - Date.now();
-        if (left !== undefined && left <= 0) throw new TimeoutError(this.id, timeout!);
+        if (left !== undefined && left <= 0) throw new TimeoutError(this.id, timeout!, 'group');
         try {
           values.push(await this.results[i]!.get({ timeout: left, propagate }));
         } catch (err) {
-          if (err instanceof TimeoutError) throw new TimeoutError(this.id, timeout!);
+          if (err instanceof TimeoutError) throw new TimeoutError(this.id, timeout!, 'group');
           throw err;
         }
         i++;

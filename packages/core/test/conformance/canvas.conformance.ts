@@ -146,7 +146,7 @@ export function describeCanvasConformance(label: string, target: CanvasTarget): 
         await g.save();
         const again = await app.groupResult(g.id);
         expect(again!.results.map((r) => r.id)).toEqual(g.results.map((r) => r.id));
-        await expect(again!.get({ timeout: 100 })).rejects.toThrow(/Timed out/);
+        await expect(again!.get({ timeout: 100 })).rejects.toThrow(`Timed out after 100 ms waiting for the result of group ${g.id}`);
         expect(await app.groupResult(randomUUID())).toBeNull();
         await startWorker(app);
         await expect(again!.get(T)).resolves.toEqual([2, 4]);
