@@ -4,7 +4,9 @@ import type { Broker } from './broker/broker';
 import { MemoryBroker } from './broker/memory';
 import type { ResultBackend } from './backend/backend';
 import { MemoryBackend } from './backend/memory';
-import { Signature } from './canvas';
+import { Signature, type CanvasHost, type SignatureOptions } from './canvas';
+import { groupsOf } from './backend/groups';
+import { GroupResult } from './group-result';
 import { DEFAULT_SETTINGS, checkInt, expected, settingsFromEnv, validateSettings, type Settings, type SettingsInput } from './config';
 import { ConfigurationError, NotRegisteredError } from './errors';
 import { Producer, checkPriority, validateApplyOptions } from './producer';
@@ -57,7 +59,10 @@ function redisUrlOf(what: string, client: Redis): string {
   return `${o.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${o.port ?? 6379}/${o.db ?? 0}`;
 }
 
-export class Celeriac implements WorkerContext {
+/** One call of `app.sendMany()`: a signature, or a task name with its arguments and call options. */
+export type SendManyCall = Signature | { task: string; args?: unknown[]; options?: ApplyOptions };
+
+export class Celeriac implements WorkerContext, CanvasHost {
   readonly registry = new TaskRegistry();
   readonly logger: Logger;
   /** Builds and sends every message of this app (`.delay()`, eager mode, a worker's follow-ups). */
@@ -216,8 +221,8 @@ export class Celeriac implements WorkerContext {
     return Object.assign(call, {
       delay: (...args: unknown[]) => app.sendTask(def.name, args),
       applyAsync: (args: unknown[], options?: ApplyOptions) => app.sendTask(def.name, args ?? [], options),
-      s: (...args: unknown[]) => new Signature(def.name, args),
-      si: (...args: unknown[]) => new Signature(def.name, args, {}, {}, true),
+      s: (...args: unknown[]) => new Signature(def.name, args, {}, {}, false, app),
+      si: (...args: unknown[]) => new Signature(def.name, args, {}, {}, true, app),
     }) as unknown as Task;
   }
 
@@ -233,8 +238,8 @@ export class Celeriac implements WorkerContext {
       taskName: name,
       delay: (...args: A) => this.sendTask<R>(name, args, options),
       applyAsync: (args: A, opts: ApplyOptions = {}) => this.sendTask<R>(name, args, { ...options, ...opts }),
-      s: (...args: Partial<A>) => new Signature(name, args, {}, options),
-      si: (...args: A) => new Signature(name, args, {}, options, true),
+      s: (...args: Partial<A>) => new Signature<R>(name, args, {}, options, false, this),
+      si: (...args: A) => new Signature<R>(name, args, {}, options, true, this),
     };
   }
 
@@ -267,6 +272,45 @@ export class Celeriac implements WorkerContext {
     }
     await this.broker.publish(msg.queue, msg.priority, producer.encode(msg));
     return new AsyncResult<R>(msg.id, this);
+  }
+
+  /**
+   * A signature bound to this app, by task name (also one that runs elsewhere): usable in chain / group / chord and
+   * sendable with `.applyAsync()`, like `task.s()`.
+   */
+  signature<R = unknown>(task: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SignatureOptions = {}): Signature<R> {
+    if (typeof task !== 'string' || !task) throw expected('task', 'a non-empty task name', task);
+    return new Signature<R>(task, args, kwargs, options, false, this);
+  }
+
+  /**
+   * Sends many tasks at once: every message is built and checked first (nothing is sent if one is invalid), then
+   * they go out in batched writes, one round trip per 1,000 on Redis. Resolves their handles in order.
+   */
+  async sendMany<R = unknown>(calls: readonly SendManyCall[]): Promise<AsyncResult<R>[]> {
+    this.#assertOpen();
+    if (!Array.isArray(calls)) throw expected('calls', 'an array of signatures or { task, args, options }', calls);
+    const msgs = calls.map((c, i) => {
+      if (c instanceof Signature) return this.producer.build(c.task, c.args, c.applyOptions());
+      if (typeof c !== 'object' || c === null || typeof c.task !== 'string' || !c.task) {
+        throw expected(`calls[${i}]`, 'a Signature or { task, args, options }', c);
+      }
+      return this.producer.build(c.task, c.args ?? [], c.options ?? {});
+    });
+    if (this.#settings.taskAlwaysEager) {
+      const out: AsyncResult<R>[] = [];
+      for (const m of msgs) out.push(await this.sendTask<R>(m.task, m.args, { kwargs: m.kwargs, taskId: m.id, queue: m.queue, priority: m.priority }));
+      return out;
+    }
+    await this.producer.publishMany(msgs);
+    return msgs.map((m) => new AsyncResult<R>(m.id, this));
+  }
+
+  /** A group saved with `GroupResult.save()` (here or by Python's), by its id; null when none is stored. */
+  async groupResult<R = unknown>(groupId: string): Promise<GroupResult<R> | null> {
+    if (typeof groupId !== 'string' || !groupId) throw expected('groupId', 'a non-empty group id', groupId);
+    const ids = await groupsOf(this.backend)?.restoreGroup(groupId);
+    return ids ? new GroupResult<R>(groupId, ids.map((id) => new AsyncResult<R>(id, this)), this) : null;
   }
 
   /** A handle on a task by id. */

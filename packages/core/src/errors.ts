@@ -71,8 +71,8 @@ export function isTransient(err: unknown): boolean {
 
 /** `result.get({ timeout })` ran out of time; the task may still finish later. */
 export class TimeoutError extends CeleriacError {
-  constructor(readonly taskId: string, readonly timeout: number) {
-    super(`Timed out after ${timeout} ms waiting for the result of task ${taskId}`);
+  constructor(readonly taskId: string, readonly timeout: number, what: 'task' | 'group' = 'task') {
+    super(`Timed out after ${timeout} ms waiting for the result of ${what} ${taskId}`);
     this.name = 'TimeoutError';
   }
 }
@@ -104,6 +104,17 @@ export class TaskRevokedError extends TaskError {
   constructor(taskId: string, reason = 'revoked') {
     super({ taskId, excType: 'TaskRevokedError', excModule: 'celery.exceptions', excMessage: [reason] });
     this.name = 'TaskRevokedError';
+  }
+}
+
+/**
+ * A chord's body did not run because a header task failed or was revoked (Celery's `celery.exceptions.ChordError`):
+ * what `get()` on the chord rejects with. The message names the header task that failed and its error.
+ */
+export class ChordError extends TaskError {
+  constructor(init: { taskId: string; excMessage: unknown; traceback?: string | null }) {
+    super({ ...init, excType: 'ChordError', excModule: 'celery.exceptions' });
+    this.name = 'ChordError';
   }
 }
 

@@ -1,8 +1,11 @@
-export { createApp, Celeriac, type AppConfig } from './app';
+export { createApp, Celeriac, type AppConfig, type SendManyCall } from './app';
 export { Producer, type ProducerHost } from './producer';
 export { AsyncResult, errorFromMeta, type GetOptions } from './result';
 export type { Task, RemoteTask, TaskOptions, ApplyOptions, TaskContext, TaskFn, BoundTaskFn, ErrorClass, TaskDefinition } from './task';
-export { Signature, signature, type SignatureOptions } from './canvas';
+export { Signature, signature, Chain, chain, type SignatureOptions, type CanvasHost } from './canvas';
+export { Group, group, Chord, chord, type GroupApplyOptions, type ChordApplyOptions } from './group';
+export { GroupResult } from './group-result';
+export type { GroupBackend, ChordPart } from './backend/groups';
 export { States, READY_STATES, isReady, type TaskState } from './states';
 export {
   CeleriacError,
@@ -14,6 +17,7 @@ export {
   TimeoutError,
   TaskError,
   TaskRevokedError,
+  ChordError,
   TimeLimitExceeded,
   Retry,
   MaxRetriesExceededError,
@@ -24,7 +28,7 @@ export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type Ta
 export { Worker, type WorkerOptions } from './worker/worker';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
-export type { Broker, BrokerConsumer, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry } from './broker/broker';
+export type { Broker, OutgoingMessage, BrokerConsumer, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry } from './broker/broker';
 export type { ResultBackend } from './backend/backend';
 export type { ResultMeta, ExceptionInfo } from './protocol/result-meta';
 export type { TaskMessage, SignatureDict } from './protocol/message';

@@ -1,11 +1,12 @@
 // AsyncResult: a handle on a task's state and return value, by id. Waiting listens to the backend's
 // notifications (Redis pub/sub), it never polls in a loop.
 import type { ResultBackend } from './backend/backend';
-import { TaskError, TaskRevokedError, TimeoutError } from './errors';
+import { ChordError, TaskError, TaskRevokedError, TimeoutError } from './errors';
 import { isExceptionInfo, type ResultMeta } from './protocol/result-meta';
 import { States, isReady, type TaskState } from './states';
 import { toStatus, type Reveal, type TaskStatus } from './status/status';
 import { watchStatus, type WatchOptions } from './status/watch';
+import type { GroupResult } from './group-result';
 import { setLongTimeout } from './utils/timers';
 
 /** What an AsyncResult needs from its app. */
@@ -28,6 +29,7 @@ export function errorFromMeta(meta: ResultMeta): TaskError {
     return new TaskRevokedError(meta.task_id, msg);
   }
   const info = isExceptionInfo(meta.result) ? meta.result : { exc_type: 'Exception', exc_message: [String(meta.result)], exc_module: null };
+  if (info.exc_type === 'ChordError') return new ChordError({ taskId: meta.task_id, excMessage: info.exc_message, traceback: meta.traceback });
   return new TaskError({
     taskId: meta.task_id,
     excType: info.exc_type,
@@ -38,6 +40,9 @@ export function errorFromMeta(meta: ResultMeta): TaskError {
 }
 
 export class AsyncResult<R = unknown> {
+  /** The step before this one in a chain (`chain(...).applyAsync()`), or a chord's header; null otherwise. */
+  parent: AsyncResult | GroupResult | null = null;
+
   constructor(
     readonly id: string,
     readonly host: ResultHost,

@@ -100,10 +100,10 @@ export interface Task<A extends unknown[] = unknown[], R = unknown> {
   delay(...args: A): Promise<AsyncResult<R>>;
   /** `.delay()` with call options: countdown, eta, expires, taskId, queue, priority, link, linkError. */
   applyAsync(args: A, options?: ApplyOptions): Promise<AsyncResult<R>>;
-  /** A signature of this task with these arguments, for link / linkError. */
-  s(...args: Partial<A>): Signature;
+  /** A signature of this task with these arguments (for link / linkError, chain, group, chord). */
+  s(...args: Partial<A>): Signature<R>;
   /** An immutable signature: it ignores the parent's result. */
-  si(...args: A): Signature;
+  si(...args: A): Signature<R>;
 }
 
 /**
@@ -114,8 +114,8 @@ export interface RemoteTask<A extends unknown[] = unknown[], R = unknown> {
   readonly taskName: string;
   delay(...args: A): Promise<AsyncResult<R>>;
   applyAsync(args: A, options?: ApplyOptions): Promise<AsyncResult<R>>;
-  s(...args: Partial<A>): Signature;
-  si(...args: A): Signature;
+  s(...args: Partial<A>): Signature<R>;
+  si(...args: A): Signature<R>;
 }
 
 /** A registered task, as the worker sees it. */

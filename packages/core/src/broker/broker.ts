@@ -26,6 +26,13 @@ export interface WorkerInfo {
   lastSeen?: number;
 }
 
+/** One message to publish: its queue, priority and raw queue entry. */
+export interface OutgoingMessage {
+  queue: string;
+  priority: number;
+  raw: string;
+}
+
 /** A queue entry that could not be run, kept with the reason. */
 export interface DeadLetter {
   reason: string;
@@ -85,6 +92,8 @@ export interface Broker {
   readonly url: string;
   /** Puts a raw message on `queue` at the given priority (0–9). */
   publish(queue: string, priority: number, raw: string): Promise<void>;
+  /** Puts many messages, in order, in as few round trips as the transport allows (optional: else one publish each). */
+  publishMany?(entries: readonly OutgoingMessage[]): Promise<void>;
   consumer(options: ConsumerOptions): BrokerConsumer;
   /** Remembers these ids as revoked for `expiresMs` (at most REVOKES_MAX ids, the oldest dropped) and tells every worker now. */
   revoke(taskIds: string[], expiresMs: number, terminate: boolean): Promise<void>;

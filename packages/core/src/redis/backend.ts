@@ -7,8 +7,10 @@ import { BackendError, SerializationError } from '../errors';
 import { celeryKeys } from './keys';
 import type { Connection, ConnectionPool, Subscriber } from './connection';
 import { withScripts } from './scripts';
+import type { ChordPart, GroupBackend } from '../backend/groups';
+import * as groups from './groups';
 
-export class RedisBackend implements ResultBackend {
+export class RedisBackend implements ResultBackend, GroupBackend {
   readonly url: string;
   readonly #rawUrl: string;
   readonly #conn: Connection;
@@ -73,6 +75,34 @@ export class RedisBackend implements ResultBackend {
 
   async forget(taskId: string): Promise<void> {
     await this.#conn.run('forget', (c) => c.del(celeryKeys.taskMeta(taskId))).catch(this.#fail(`forget the result of task ${taskId}`));
+  }
+
+  getMany(taskIds: string[]): Promise<(ResultMeta | null)[]> {
+    return groups.getMany(this.#conn, taskIds).then(groups.parseMetas, this.#fail(`read ${taskIds.length} results`));
+  }
+
+  saveGroup(groupId: string, taskIds: string[], expiresMs: number): Promise<void> {
+    return groups.saveGroup(this.#conn, groupId, taskIds, expiresMs).catch(this.#fail(`save group ${groupId}`));
+  }
+
+  restoreGroup(groupId: string): Promise<string[] | null> {
+    return groups.restoreGroup(this.#conn, groupId).catch(this.#fail(`read group ${groupId}`));
+  }
+
+  forgetGroup(groupId: string): Promise<void> {
+    return groups.forgetGroup(this.#conn, groupId).catch(this.#fail(`forget group ${groupId}`));
+  }
+
+  setChordSize(groupId: string, size: number, expiresMs: number): Promise<void> {
+    return groups.setChordSize(this.#conn, groupId, size, expiresMs).catch(this.#fail(`store the size of chord ${groupId}`));
+  }
+
+  chordPartReturn(groupId: string, part: ChordPart, expiresMs: number): Promise<ChordPart[] | null | 'unknown'> {
+    return groups.chordPartReturn(this.#conn, groupId, part, expiresMs).catch(this.#fail(`count a part of chord ${groupId}`));
+  }
+
+  forgetChord(groupId: string): Promise<void> {
+    return groups.forgetChord(this.#conn, groupId).catch(this.#fail(`delete the counters of chord ${groupId}`));
   }
 
   async subscribe(taskId: string, listener: (meta: ResultMeta) => void): Promise<() => void> {

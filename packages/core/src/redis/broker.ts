@@ -2,13 +2,16 @@
 // deferred (eta) messages, revocations, heartbeats and dead letters (see keys.ts).
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
-import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, RevokedEntry, WorkerInfo } from '../broker/broker';
+import type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, RevokedEntry, WorkerInfo } from '../broker/broker';
 import { REVOKES_MAX } from '../broker/revoked';
 import { redactUrl } from '../config';
 import { celeriacKeys, celeryKeys } from './keys';
 import type { Connection, ConnectionPool } from './connection';
 import { withScripts } from './scripts';
 import { RedisConsumer } from './consumer';
+
+/** Values per LPUSH in a bulk send. */
+const PUBLISH_CHUNK = 1_000;
 
 export function dbOf(url: string): number {
   const path = new URL(url).pathname.replace(/^\//, '');
@@ -51,6 +54,33 @@ export class RedisBroker implements Broker {
     }
     batch.values.push(raw);
     return batch.sent;
+  }
+
+  /**
+   * Many messages in one pipeline: one LPUSH per list and per 1,000 values, all sent before any reply is read, so a
+   * batch costs one round trip. Values keep their order within each list.
+   */
+  async publishMany(entries: readonly OutgoingMessage[]): Promise<void> {
+    const byKey = new Map<string, { queue: string; values: string[] }>();
+    for (const e of entries) {
+      const key = celeryKeys.queue(e.queue, e.priority);
+      let b = byKey.get(key);
+      if (!b) byKey.set(key, (b = { queue: e.queue, values: [] }));
+      b.values.push(e.raw);
+    }
+    await this.#conn.run(`LPUSH ${entries.length} messages`, async (c) => {
+      const p = c.pipeline();
+      for (const [key, { queue, values }] of byKey) {
+        if (!this.#declared.has(queue)) {
+          p.sadd(celeryKeys.binding(queue), celeryKeys.bindingMember(queue));
+          p.sadd(celeriacKeys.queues, queue);
+        }
+        for (let i = 0; i < values.length; i += PUBLISH_CHUNK) p.lpush(key, ...values.slice(i, i + PUBLISH_CHUNK));
+      }
+      const replies = (await p.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      for (const { queue } of byKey.values()) this.#declared.add(queue);
+    });
   }
 
   async #push(queue: string, key: string, values: string[]): Promise<void> {

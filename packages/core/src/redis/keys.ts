@@ -23,6 +23,10 @@ export const celeryKeys = {
   taskMeta(taskId: string): string {
     return `celery-task-meta-${taskId}`;
   },
+  /** A saved group (`GroupResult.save()`); with a suffix, a chord's counters: `.s` size, `.j` parts, `.t` added. */
+  taskset(groupId: string, suffix: '' | '.s' | '.j' | '.t' = ''): string {
+    return `celery-taskset-meta-${groupId}${suffix}`;
+  },
   /** Celery's broadcast channel for control commands (revoke), per database. */
   pidbox(db: number): string {
     return `/${db}.celery.pidbox`;

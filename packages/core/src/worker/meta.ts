@@ -1,6 +1,6 @@
 // The result metas a worker stores, in Celery's shape.
 import { exceptionInfo, makeMeta, type ResultMeta } from '../protocol/result-meta';
-import type { SignatureDict, TaskMessage } from '../protocol/message';
+import type { TaskMessage } from '../protocol/message';
 import { States } from '../states';
 import { SerializationError, TimeLimitExceeded } from '../errors';
 import { findUnserializable } from '../serialize';
@@ -38,20 +38,6 @@ export const metas = {
   /** Celery's `NotRegistered(name)`: Python's get() raises celery.exceptions.NotRegistered. */
   notRegistered: (msg: TaskMessage): ResultMeta =>
     makeMeta(msg.id, States.FAILURE, { exc_type: 'NotRegistered', exc_message: [msg.task], exc_module: 'celery.exceptions' }, { ...common(msg), done: true }),
-  /** The body of a chord whose header task reached a celeriac worker (no chord counters yet): Celery's ChordError. */
-  chordUnsupported: (msg: TaskMessage, body: SignatureDict, bodyId: string): ResultMeta =>
-    makeMeta(
-      bodyId,
-      States.FAILURE,
-      {
-        exc_type: 'ChordError',
-        exc_message: [
-          `Chord body ${body.task} [${bodyId}] cannot run: its header task ${msg.task} [${msg.id}] reached a celeriac worker, and chords with Node header tasks are not supported yet`,
-        ],
-        exc_module: 'celery.exceptions',
-      },
-      { parentId: msg.id, name: body.task, done: true },
-    ),
   custom: (msg: TaskMessage, state: string, meta: unknown): ResultMeta => makeMeta(msg.id, state, meta, common(msg)),
 };
 

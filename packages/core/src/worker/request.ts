@@ -8,7 +8,9 @@ import type { TaskDefinition } from '../task';
 import type { Logger } from '../utils/logger';
 import type { WorkerContext } from './context';
 import type { TaskEventInfo, WorkerEvents } from './events';
-import { metas, unstorableResult } from './meta';
+import { failureInfo, metas, unstorableResult } from './meta';
+import { chordPart } from './chord';
+import { States } from '../states';
 import { Cancellation, runTask, type Outcome } from './trace';
 
 /** Abort reason of a cold shutdown: the message goes back to its queue. */
@@ -104,6 +106,7 @@ async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean
   }
   if (store) await storeMeta(host, metas.success(msg, value, next.map((m) => [[m.id, null], null])));
   for (const m of next) await send(host, m);
+  await chordPart(host, msg, States.SUCCESS, value);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] succeeded in ${(runtime / 1000).toFixed(3)}s`);
   if (host.listenerCount('completed')) host.emit('completed', { ...eventInfo(msg), result: value, runtime });
@@ -134,6 +137,7 @@ async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean
       }
     }
   }
+  await chordPart(host, msg, States.FAILURE, failureInfo(error));
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   host.logger.error(`Task ${msg.task}[${msg.id}] failed in ${(runtime / 1000).toFixed(3)}s: ${describe(error)}`);
   host.emit('failed', { ...eventInfo(msg), error, runtime });
@@ -152,25 +156,14 @@ async function onRetry(host: JobHost, job: Job, countdown: number, exc: unknown,
 /** Discards a revoked or expired task: REVOKED is stored and the message acked. */
 export async function discard(host: JobHost, job: Job, reason: string): Promise<void> {
   await storeMeta(host, metas.revoked(job.msg, reason));
+  await chordPart(host, job.msg, States.REVOKED, metas.revoked(job.msg, reason).result);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   host.logger.info(`Discarding ${reason} task ${job.msg.task}[${job.msg.id}]`);
   host.emit('revoked', { ...eventInfo(job.msg), reason });
 }
 
-/**
- * NOTE: chord counters are not implemented yet (the workflows issue): the header task still runs (its own result
- * is stored, as the user asked for it), but no worker will ever send the chord's body, so the body's result is
- * failed at once and a get() on the chord raises instead of waiting forever.
- */
-async function unsupportedChord(host: JobHost, msg: TaskMessage, body: SignatureDict): Promise<void> {
-  const bodyId = body.options.task_id;
-  host.logger.warn(`Task ${msg.task}[${msg.id}] is a header task of a chord (body ${body.task}): chords with Node header tasks are not supported yet; the body's result is stored as FAILURE`);
-  if (typeof bodyId === 'string' && bodyId) await storeMeta(host, metas.chordUnsupported(msg, body, bodyId));
-}
-
 export async function execute(host: JobHost, job: Job): Promise<void> {
   const { msg, def } = job;
-  if (msg.chord) await unsupportedChord(host, msg, msg.chord);
   if (host.isRevoked(msg.id)) return discard(host, job, 'revoked');
   if (msg.expires !== null && msg.expires <= Date.now()) return discard(host, job, 'expired');
   const settings = host.app.settings;
@@ -231,6 +224,8 @@ async function settle(host: JobHost, job: Job, outcome: Outcome, store: boolean,
         await host.durable('give back', () => host.consumer.requeue([job.delivery]));
         return;
       }
+      // NOTE: a chord must not wait forever for a header task that will not run again: it counts as failed.
+      await chordPart(host, msg, States.FAILURE, { exc_type: 'Reject', exc_message: [outcome.reason], exc_module: 'celery.exceptions' });
       return host.deadLetter(job.delivery, `rejected by task ${msg.task}: ${outcome.reason}`);
     case 'aborted':
       if (outcome.reason instanceof WorkerShutdown) {

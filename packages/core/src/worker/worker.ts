@@ -14,6 +14,8 @@ import { OutageLog } from './outage';
 import type { WorkerContext } from './context';
 import { TypedEmitter } from './events';
 import { metas } from './meta';
+import { chordPart } from './chord';
+import { States } from '../states';
 import { AbandonedWrite, Job, WorkerShutdown, execute, type JobHost } from './request';
 
 /** @publicApi */
@@ -271,6 +273,7 @@ export class Worker extends TypedEmitter implements JobHost {
     if (!msg.ignoreResult) {
       await this.durable('store result', () => this.app.backend.store(metas.notRegistered(msg), this.app.settings.resultExpires));
     }
+    await chordPart(this, msg, States.FAILURE, metas.notRegistered(msg).result);
     await this.deadLetter(d, `unknown task "${msg.task}": not registered on worker ${this.hostname}`);
   }
 

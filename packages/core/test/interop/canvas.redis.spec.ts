@@ -1,6 +1,9 @@
 // link / link_error, chains, groups and chord bodies across a Python Celery worker and a celeriac worker.
 import { randomUUID } from 'node:crypto';
-import { signature, type Celeriac, type Worker } from '../../src';
+import { ChordError, chain, chord, group, signature, type Celeriac, type Worker } from '../../src';
+import type Redis from 'ioredis';
+import { until } from '../conformance/harness';
+import { rejectionOf } from '../support/rejection';
 import { startRedis, type RedisServer } from '../support/redis-server';
 import { createInteropApp, runPy, startPythonWorker, type PythonWorker, type PyOutcome } from './support';
 
@@ -11,10 +14,14 @@ let py: PythonWorker;
 let app: Celeriac;
 let worker: Worker;
 let url: string;
+let admin: Redis;
+
+const tasksetKeys = (): Promise<string[]> => admin.keys('celery-taskset-meta-*');
 
 beforeAll(async () => {
   redis = await startRedis({ own: true });
   url = redis.url();
+  admin = redis.client();
   ({ app } = createInteropApp(url));
   worker = app.worker({ queues: ['node'], concurrency: 8 });
   [py] = await Promise.all([startPythonWorker(url, { name: 'canvas', queues: ['py'] }), worker.start()]);
@@ -130,19 +137,97 @@ describe('links and canvas from Python', () => {
     expect(out).toMatchObject({ ok: true, result: 6 });
   });
 
-  // NOTE: no chord counters on a celeriac worker yet: the body's result is failed with Celery's ChordError, so
-  // Python's get() raises (producer.py waits 10 s at most: a hang would be a celery TimeoutError instead).
+  // Chords built in Python whose header runs (partly) on Node: the celeriac worker counts its parts in Celery's
+  // `.j` / `.s` keys, so whichever worker finishes the last part, Node or Python, sends the body.
   it.each([
-    ['Python', ['proj.echo']],
-    ['Node', ['node.sum']],
-  ])('a chord whose header tasks run on Node and body on %s: Python get() raises ChordError', async (_where, body) => {
+    ['Python', ['proj.echo'], { args: [[2, 4]], kwargs: {} }],
+    ['Node', ['node.sum'], 6],
+  ])('a chord built in Python, header on Node, body on %s: completes', async (_where, body, expected) => {
     const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['node.add', [1, 1]], ['node.add', [2, 2]]], body });
-    expect(out).toMatchObject({ ok: false, exc_type: 'ChordError', exc_module: 'celery.exceptions', state: 'FAILURE' });
-    expect(String(out.exc_args?.[0])).toContain('chords with Node header tasks are not supported');
+    expect(out).toMatchObject({ ok: true, result: expected });
+    expect(await tasksetKeys()).toEqual([]);
   });
 
-  it('a chord with one Node and one Python header task: Python get() raises ChordError', async () => {
-    const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['proj.add', [1, 1]], ['node.add', [2, 2]]], body: ['proj.echo'] });
-    expect(out).toMatchObject({ ok: false, exc_type: 'ChordError', exc_module: 'celery.exceptions' });
+  it('a chord built in Python with one Node and one Python header task: completes', async () => {
+    const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['proj.add', [1, 1]], ['node.add', [2, 2]], ['proj.add', [3, 3]]], body: ['proj.echo'] });
+    expect(out).toMatchObject({ ok: true, result: { args: [[2, 4, 6]], kwargs: {} } });
+    expect(await tasksetKeys()).toEqual([]);
+  });
+
+  it('a chord built in Python with a chain as its body (node.sum | proj.mul), header on Node: completes', async () => {
+    const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['node.add', [1, 1]], ['node.add', [2, 2]]], body_chain: [['node.sum'], ['proj.mul', [10]]] });
+    expect(out).toMatchObject({ ok: true, result: 60 });
+    expect(await tasksetKeys()).toEqual([]);
+  });
+
+  it('a chord built in Python whose Node header task fails: the body is FAILURE with a ChordError naming it; no key left', async () => {
+    const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['node.add', [1, 1]], ['node.fail_type', ['bad']]], body: ['proj.echo'] });
+    // NOTE: Python's get() on a chord re-raises a failed header task's own error first (follow_parents).
+    expect(out).toMatchObject({ ok: false, exc_type: 'TypeError', exc_module: 'builtins' });
+    const err = await rejectionOf(app.asyncResult(out.id).get(T), ChordError);
+    expect(String(err.excMessage)).toMatch(/Dependency .* \(node\.fail_type\) raised TypeError\('bad'\)/);
+    await until(async () => (await tasksetKeys()).length === 0);
+  });
+});
+
+describe('canvas built in Node, run by Python workers', () => {
+  it('chain(node.add, proj.mul, node.add) built in Node crosses languages; .parent leads back', async () => {
+    const res = await chain(app.signature('node.add', [2, 3]), app.signature('proj.mul', [10]), app.signature('node.add', [1])).applyAsync();
+    await expect(res.get(T)).resolves.toBe(51);
+    await expect((res.parent as typeof res).get(T)).resolves.toBe(50);
+  });
+
+  it('a group of Python tasks built in Node: GroupResult.get() in order', async () => {
+    const g = await group([app.signature('proj.add', [1, 2]), app.signature('node.mul', [3, 4]), app.signature('proj.mul', [5, 5])]).applyAsync();
+    await expect(g.get(T)).resolves.toEqual([3, 12, 25]);
+    expect(new Set((await g.metas()).map((m) => m!.group_id))).toEqual(new Set([g.id]));
+  });
+
+  it('a chord built in Node, header on Node, body on Python: the Node worker sends the body', async () => {
+    const res = await chord([app.signature('node.add', [1, 1]), app.signature('node.add', [2, 2])], app.signature('proj.echo', [], { tag: 'n2p' })).applyAsync();
+    await expect(res.get(T)).resolves.toEqual({ args: [[2, 4]], kwargs: { tag: 'n2p' } });
+    expect(await tasksetKeys()).toEqual([]);
+  });
+
+  it('a chord built in Node, header on Python, body on Node: the Python worker counts and sends the body', async () => {
+    const res = await chord([app.signature('proj.add', [1, 1]), app.signature('proj.add', [2, 2]), app.signature('proj.mul', [3, 3])], app.signature('node.sum')).applyAsync();
+    await expect(res.get(T)).resolves.toBe(15);
+    expect(await tasksetKeys()).toEqual([]);
+  });
+
+  it('a chord built in Node with a chain as its body, header on Python: the Python worker sends the chain', async () => {
+    const res = await chord([app.signature('proj.add', [1, 1]), app.signature('proj.add', [2, 2])], chain(app.signature('node.sum'), app.signature('proj.mul', [10]))).applyAsync();
+    await expect(res.get(T)).resolves.toBe(60);
+    await expect((res.parent as typeof res).get(T)).resolves.toBe(6);
+  });
+
+  it('a chord built in Node with a mixed header: completes whichever worker counts last', async () => {
+    const header = Array.from({ length: 20 }, (_, i) => app.signature(i % 2 ? 'proj.add' : 'node.add', [i, 0]));
+    const res = await chord(header, app.signature('node.sum')).applyAsync();
+    await expect(res.get(T)).resolves.toBe(190);
+    expect(await tasksetKeys()).toEqual([]);
+  });
+
+  it('a chord built in Node whose Node header task fails: ChordError, the Python errback runs with the body id', async () => {
+    const ebId = randomUUID();
+    const res = await chord([app.signature('node.add', [1, 1]), app.signature('node.fail_type', ['bad'])], app.signature('proj.echo')).applyAsync([], {
+      linkError: app.signature('proj.on_error', [], {}, { taskId: ebId }),
+    });
+    const err = await rejectionOf(res.get(T), ChordError);
+    expect(String(err.excMessage)).toContain('node.fail_type');
+    await expect(app.asyncResult(ebId).get(T)).resolves.toMatchObject({ failed_id: res.id, state: 'FAILURE', exc_type: 'ChordError' });
+    await until(async () => (await tasksetKeys()).length === 0);
+  });
+
+  it('a chord built in Node whose Python header task fails: ChordError from the Python worker, the Node errback runs', async () => {
+    const ebId = randomUUID();
+    // NOTE: the Python worker counts this chord's last part, so Celery 5.2's rules apply: it leaves the keys behind
+    // on failure (they expire with resultExpires), and it sends the errbacks before it stores the body's FAILURE.
+    const res = await chord([app.signature('proj.fail', ['py boom'])], app.signature('node.sum')).applyAsync([], {
+      linkError: app.signature('node.on_error', [], {}, { taskId: ebId }),
+    });
+    const err = await rejectionOf(res.get(T), ChordError);
+    expect(String(err.excMessage)).toContain("ValueError('py boom')");
+    await expect(app.asyncResult(ebId).get(T)).resolves.toMatchObject({ failedId: res.id });
   });
 });

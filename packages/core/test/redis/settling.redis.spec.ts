@@ -1,34 +1,16 @@
 import { describeSettlingConformance } from '../conformance/settling.conformance';
-import type Redis from 'ioredis';
 import { consoleLogger, createApp } from '../../src';
 import { celeriacKeys } from '../../src/redis/keys';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { ownRedis } from '../support/own-redis';
 
-let redis: RedisServer;
-let admin: Redis;
-let db = 0;
+const own = ownRedis();
 
-// NOTE: a server of our own (even with REDIS_URL set), so flushing its databases touches nobody's data.
-beforeAll(async () => {
-  redis = await startRedis({ own: true });
-  admin = redis.client();
-});
-afterAll(async () => {
-  await redis.stop();
-});
-
-describeSettlingConformance('redis://', {
-  freshUrl: async () => {
-    const n = db++ % 16;
-    await admin.select(n);
-    await admin.flushdb();
-    return redis.url(n);
-  },
-});
+describeSettlingConformance('redis://', { freshUrl: () => own.freshUrl() });
 
 describe('on Redis, an unstorable result leaves nothing held', () => {
   it("the worker's unacked hash is empty once the 10n task is FAILURE", async () => {
-    const url = redis.url(15);
+    const { admin } = own;
+    const url = own.redis.url(15);
     await admin.select(15);
     await admin.flushdb();
     const app = createApp('held', { broker: url, logger: consoleLogger('silent') });

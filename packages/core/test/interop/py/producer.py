@@ -119,7 +119,8 @@ def run_group(p):
 
 
 def run_chord(p):
-    res = chord([sig(s) for s in p['header']], sig(p['body'])).apply_async()
+    body = chain(*[sig(s) for s in p['body_chain']]) if 'body_chain' in p else sig(p['body'])
+    res = chord([sig(s) for s in p['header']], body).apply_async()
     return outcome(res)
 
 
