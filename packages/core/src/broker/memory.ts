@@ -345,7 +345,8 @@ class MemoryConsumer implements BrokerConsumer {
     const h = this.#held.get(d.tag);
     if (!h) return;
     this.#held.delete(d.tag);
-    this.state.delayed.push({ eta, held: h });
+    // NOTE: the delivery's raw, which may differ from what was fetched (a rate-limit slot written into it).
+    this.state.delayed.push({ eta, held: { ...h, raw: d.raw } });
     this.state.delayed.sort((a, b) => a.eta - b.eta);
   }
 
