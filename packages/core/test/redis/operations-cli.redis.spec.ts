@@ -210,7 +210,7 @@ describe('per-key concurrency across worker processes', () => {
     for (let i = 0; i < 24; i++) big.push(await app.sendTask('ops.tenant', ['big', 100]));
     const small = [];
     for (let i = 0; i < 4; i++) small.push(await app.sendTask('ops.tenant', ['small', 100]));
-    type Span = { tenant: string; start: number; end: number; pid: number };
+    type Span = { key: string; start: number; end: number; pid: number };
     const bigSpans = (await Promise.all(big.map((r) => r.get({ timeout: 30_000 })))) as Span[];
     const smallSpans = (await Promise.all(small.map((r) => r.get({ timeout: 30_000 })))) as Span[];
     expect(peakOverlap(bigSpans)).toBe(2);
