@@ -216,6 +216,8 @@ export class MemoryBroker implements Broker {
     this.#open();
     const held = this.#state.dedup.get(dedup.key);
     if (held && held.until > Date.now()) return held.taskId;
+    // NOTE: keys of tasks no celeriac worker finished (a Python worker ran them) go once their TTL is over.
+    if (this.#state.dedup.size >= 10_000) for (const [k, v] of this.#state.dedup) if (v.until <= Date.now()) this.#state.dedup.delete(k);
     this.#state.dedup.set(dedup.key, { taskId: dedup.taskId, until: Date.now() + dedup.ttl });
     await this.publish(queue, priority, raw);
     return null;

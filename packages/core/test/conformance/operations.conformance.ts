@@ -47,15 +47,18 @@ export function describeOperationsConformance(label: string, target: Target): vo
         expect(await app.broker.delayedCount()).toBe(0);
       });
 
-      test("taskAnnotations give a rate limit by task name, as Celery's task_annotations do", async () => {
-        const app = await makeApp({ taskAnnotations: { 'rl.annotated': { rateLimit: '4/s' } } });
+      test("taskAnnotations give a rate limit by task name, or to every task with '*', as Celery's task_annotations", async () => {
+        const app = await makeApp({ taskAnnotations: { '*': { rateLimit: '4/s' }, 'rl.fast': { rateLimit: '1000/s' } } });
         const starts: number[] = [];
+        const fastStarts: number[] = [];
         const t = app.task('rl.annotated', () => void starts.push(Date.now()));
+        const fast = app.task('rl.fast', () => void fastStarts.push(Date.now()));
         const rs = [];
-        for (let i = 0; i < 4; i++) rs.push(await t.delay());
+        for (let i = 0; i < 4; i++) rs.push(await t.delay(), await fast.delay());
         await startWorker(app);
         for (const r of rs) await r.get({ timeout: 10_000 });
         for (const g of gaps(starts)) expect(g).toBeGreaterThanOrEqual(230);
+        expect(Math.max(...fastStarts) - Math.min(...fastStarts)).toBeLessThan(230);
       });
 
       test("globalRateLimit '5/s' holds across two workers together", async () => {
@@ -67,6 +70,19 @@ export function describeOperationsConformance(label: string, target: Target): vo
         await Promise.all([startWorker(app), startWorker(app)]);
         for (const r of rs) await r.get({ timeout: 10_000 });
         for (const g of gaps(starts)) expect(g).toBeGreaterThanOrEqual(180);
+      });
+
+      test('a task that expires while it waits for its rate slot is stored REVOKED and never runs', async () => {
+        const app = await makeApp();
+        const ran: number[] = [];
+        const t = app.task('rl.expiring', (n: number) => void ran.push(n), { rateLimit: '40/m' });
+        const first = await t.delay(1);
+        const late = await t.applyAsync([2], { expires: 500 });
+        await startWorker(app);
+        await first.get({ timeout: 5_000 });
+        await expect(late.get({ timeout: 5_000 })).rejects.toThrow(/expired/);
+        expect(await late.state()).toBe('REVOKED');
+        expect(ran).toEqual([1]);
       });
 
       test('a rate limit is checked when the task is registered', async () => {
