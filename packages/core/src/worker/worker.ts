@@ -185,13 +185,13 @@ export class Worker extends TypedEmitter implements JobHost {
   async #beat(): Promise<void> {
     const { recovered, nextDue } = await this.consumer.heartbeat(this.info());
     this.#outage.recovered();
-    // NOTE: after the heartbeat, which has just said this worker is alive: slots of dead workers come back.
-    if (this.#reapsSlots) await this.consumer.reapSlots!();
     if (recovered > 0) {
       this.logger.warn(`gave back ${recovered} message(s) held by dead workers`);
       this.emit('recovered', { count: recovered });
     }
     if (nextDue !== null) this.schedulePromote(nextDue);
+    // NOTE: after the heartbeat, which has just said this worker is alive: slots of dead workers come back.
+    if (this.#reapsSlots) await this.consumer.reapSlots!();
   }
 
   #wantMore(): number {
