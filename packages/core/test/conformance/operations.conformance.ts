@@ -123,6 +123,26 @@ export function describeOperationsConformance(label: string, target: Target): vo
         await until(async () => (await app.broker.queueLength('celery')) === 0);
       });
 
+      test("a tenant's backlog of 2,000 tasks does not hold up another tenant's task sent after it", async () => {
+        const app = await makeApp();
+        let bigDone = 0;
+        let bigDoneBeforeSmall = -1;
+        const job = app.task(
+          'pk.backlog',
+          (tenant: string) => {
+            if (tenant === 'big') bigDone++;
+            else bigDoneBeforeSmall = bigDone;
+          },
+          { concurrencyKey: ([tenant]) => tenant as string, maxPerKey: 2, ignoreResult: true },
+        );
+        await Promise.all(Array.from({ length: 2_000 }, () => job.delay('big')));
+        await job.delay('small');
+        await startWorker(app, { concurrency: 8 });
+        await until(() => bigDoneBeforeSmall >= 0, 20_000);
+        // NOTE: the small tenant's call waited for the worker to fetch past the big backlog (parking it), not to run it.
+        expect(bigDoneBeforeSmall).toBeLessThan(500);
+      });
+
       test('a call whose key is null is not limited; a concurrencyKey that throws dead-letters the message with the reason', async () => {
         const app = await makeApp();
         const t = app.task('pk.maybe', (k: string | null) => k, {
