@@ -23,6 +23,7 @@ import { autodiscover } from './utils/autodiscover';
 import { didYouMean } from './utils/did-you-mean';
 import { consoleLogger, toLogger, type Logger, type NestStyleLogger } from './utils/logger';
 import { runEager } from './worker/eager';
+import { rateInterval } from './limits/rate';
 import type { WorkerContext } from './worker/context';
 import { Worker, type WorkerOptions } from './worker/worker';
 
@@ -270,8 +271,23 @@ export class Celeriac implements WorkerContext, CanvasHost {
       await runEager(this, def, sent, { store: true, propagate: this.#settings.taskEagerPropagates });
       return new AsyncResult<R>(msg.id, this);
     }
-    await this.broker.publish(msg.queue, msg.priority, producer.encode(msg));
-    return new AsyncResult<R>(msg.id, this);
+    // NOTE: a taskId deduplicates where the broker can (Redis, memory); only an explicit dedupKey requires it.
+    const byId = options.taskId !== undefined && this.broker.publishOnce !== undefined;
+    const dedupKey = options.dedupKey ?? (byId ? `id:${options.taskId}` : undefined);
+    if (dedupKey === undefined) {
+      await this.broker.publish(msg.queue, msg.priority, producer.encode(msg));
+      return new AsyncResult<R>(msg.id, this);
+    }
+    return this.#sendOnce<R>(msg, dedupKey, options.dedupTtl ?? this.#settings.taskDedupTtl);
+  }
+
+  /** Sends unless a waiting or running task holds the dedup key; the handle is that task's then. */
+  async #sendOnce<R>(msg: TaskMessage, key: string, ttl: number): Promise<AsyncResult<R>> {
+    const broker = this.broker;
+    if (!broker.publishOnce) throw new ConfigurationError(`The broker ${broker.url} cannot deduplicate sends (taskId / dedupKey); use redis:// or memory://`);
+    msg.dedup = key;
+    const held = await broker.publishOnce(msg.queue, msg.priority, this.producer.encode(msg), { key, taskId: msg.id, ttl });
+    return new AsyncResult<R>(held ?? msg.id, this);
   }
 
   /**
@@ -361,6 +377,13 @@ function validateTaskOptions(name: string, o: TaskOptions): void {
   if (o.priority !== undefined) checkPriority(o.priority);
   if (o.queue !== undefined && (typeof o.queue !== 'string' || !o.queue)) throw expected(at('queue'), 'a non-empty string', o.queue);
   if (o.public !== undefined && typeof o.public !== 'boolean') throw expected(at('public'), 'a boolean', o.public);
+  if (o.rateLimit !== undefined) rateInterval(at('rateLimit'), o.rateLimit);
+  if (o.globalRateLimit !== undefined) rateInterval(at('globalRateLimit'), o.globalRateLimit);
+  if (o.concurrencyKey !== undefined && typeof o.concurrencyKey !== 'function') throw expected(at('concurrencyKey'), 'a function (args, kwargs) => key', o.concurrencyKey);
+  if (o.maxPerKey !== undefined) {
+    checkInt(at('maxPerKey'), o.maxPerKey, 1);
+    if (o.concurrencyKey === undefined) throw new ConfigurationError(`Task "${name}": maxPerKey needs a concurrencyKey (the function that names each call's key)`);
+  }
   if (o.autoretryFor !== undefined && typeof o.autoretryFor !== 'function' && !Array.isArray(o.autoretryFor)) {
     throw expected(at('autoretryFor'), 'an array of error classes or a predicate', o.autoretryFor);
   }

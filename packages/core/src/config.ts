@@ -1,5 +1,6 @@
 import { ConfigurationError } from './errors';
 import { OPTIONAL_TRANSPORTS } from './transport-schemes';
+import { rateInterval, type RateLimit } from './limits/rate';
 
 /** Where a task goes: a queue name, or `{ queue, priority }`. */
 export interface TaskRoute {
@@ -50,6 +51,13 @@ export interface Settings {
   workerShutdownTimeout: number;
   /** How long a revocation is remembered. @default 86_400_000 */
   workerRevokeExpires: number;
+  /**
+   * Celery's `task_annotations`: options by task name (or `'*'` for every task), applied where the task sets
+   * none: `{ 'tasks.add': { rateLimit: '10/s' } }`. @default {}
+   */
+  taskAnnotations: Record<string, TaskAnnotation>;
+  /** How long a sent task's taskId / dedupKey holds at most (it is let go when the task ends). @default 3_600_000 */
+  taskDedupTtl: number;
   /** How long a connection attempt, or a send while Redis is away, may wait before it fails. @default 5_000 */
   brokerConnectionTimeout: number;
 }
@@ -76,10 +84,12 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   workerHeartbeatTimeout: 10_000,
   workerShutdownTimeout: 30_000,
   workerRevokeExpires: 86_400_000,
+  taskAnnotations: {},
+  taskDedupTtl: 3_600_000,
   brokerConnectionTimeout: 5_000,
 });
 
-type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes';
+type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations';
 
 const KINDS: Record<keyof Settings, Kind> = {
   brokerUrl: 'url',
@@ -101,6 +111,8 @@ const KINDS: Record<keyof Settings, Kind> = {
   workerHeartbeatTimeout: 'int>=1',
   workerShutdownTimeout: 'int>=0',
   workerRevokeExpires: 'int>=1',
+  taskAnnotations: 'annotations',
+  taskDedupTtl: 'int>=1',
   brokerConnectionTimeout: 'int>=1',
 };
 
@@ -161,6 +173,29 @@ function checkRoutes(name: string, value: unknown): Record<string, string | Task
   return value as Record<string, string | TaskRoute>;
 }
 
+/** Options `taskAnnotations` may give a task (those a worker reads when it runs one). */
+export interface TaskAnnotation {
+  rateLimit?: RateLimit;
+  globalRateLimit?: RateLimit;
+}
+
+const ANNOTATION_KEYS = ['rateLimit', 'globalRateLimit'];
+
+function checkAnnotations(name: string, value: unknown): Record<string, TaskAnnotation> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw expected(name, 'an object of task name → options', value);
+  for (const [task, ann] of Object.entries(value)) {
+    if (typeof ann !== 'object' || ann === null || Array.isArray(ann)) throw expected(`${name}["${task}"]`, 'an object such as { rateLimit: \'10/s\' }', ann);
+    for (const [k, v] of Object.entries(ann)) {
+      if (!ANNOTATION_KEYS.includes(k)) {
+        const hint = didYouMean(k, ANNOTATION_KEYS);
+        throw new ConfigurationError(`Unknown option \`${k}\` in ${name}["${task}"]${hint ? `. Did you mean \`${hint}\`?` : ''} (annotations take ${ANNOTATION_KEYS.join(', ')})`);
+      }
+      if (v !== undefined) rateInterval(`${name}["${task}"].${k}`, v);
+    }
+  }
+  return value as Record<string, TaskAnnotation>;
+}
+
 function checkOne(name: keyof Settings, value: unknown): unknown {
   switch (KINDS[name]) {
     case 'url':
@@ -181,6 +216,8 @@ function checkOne(name: keyof Settings, value: unknown): unknown {
       return value === null ? null : checkInt(name, value, 1);
     case 'routes':
       return checkRoutes(name, value);
+    case 'annotations':
+      return checkAnnotations(name, value);
   }
 }
 
@@ -220,10 +257,11 @@ function envValue(kind: Kind, key: string, raw: string): unknown {
       return Number(raw.trim());
     }
     case 'routes':
+    case 'annotations':
       try {
         return JSON.parse(raw);
       } catch {
-        throw bad('JSON such as {"users.*": "mail"}');
+        throw bad(kind === 'routes' ? 'JSON such as {"users.*": "mail"}' : 'JSON such as {"tasks.add": {"rateLimit": "10/s"}}');
       }
   }
 }

@@ -182,4 +182,6 @@ export function validateApplyOptions(o: ApplyOptions): void {
     throw expected('expires', 'a Date or a number of milliseconds', o.expires);
   }
   if (o.timeLimit !== undefined) checkInt('timeLimit', o.timeLimit, 1);
+  if (o.dedupKey !== undefined && (typeof o.dedupKey !== 'string' || !o.dedupKey)) throw expected('dedupKey', 'a non-empty string', o.dedupKey);
+  if (o.dedupTtl !== undefined) checkInt('dedupTtl', o.dedupTtl, 1);
 }

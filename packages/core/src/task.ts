@@ -1,6 +1,7 @@
 // A task: a named function that runs inline when called, or on a worker through `.delay()`.
 import type { AsyncResult } from './result';
 import type { Signature } from './canvas';
+import type { RateLimit } from './limits/rate';
 
 /** A class of errors (for `autoretryFor`). */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -37,6 +38,21 @@ export interface TaskOptions {
    * otherwise only to requests an `authorize` hook allows. State and progress are always shown. @default false
    */
   public?: boolean;
+  /**
+   * Celery's `rate_limit`, per worker: `'10/s'`, `'100/m'`, `'1000/h'` or a number per second, spread evenly
+   * (10/s is one every 100 ms). A task over its limit waits for its slot without holding up other tasks.
+   * @default none (or `taskAnnotations`)
+   */
+  rateLimit?: RateLimit;
+  /** Like `rateLimit`, but one limit shared by every worker (through the broker; Redis or memory://). @default none */
+  globalRateLimit?: RateLimit;
+  /**
+   * Per-key concurrency: the key of a call (a tenant id…), computed from its arguments; at most `maxPerKey`
+   * calls with the same key run at once across all workers. `null`/`undefined`: no limit for that call.
+   */
+  concurrencyKey?: (args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>) => string | number | null | undefined;
+  /** How many calls with one `concurrencyKey` run at once, across all workers. @default 1 */
+  maxPerKey?: number;
 }
 
 /** What a bound task (`bind: true`) receives first: Celery's `self.request` plus `retry` and `updateState`. */
@@ -76,8 +92,18 @@ export interface ApplyOptions extends Pick<TaskOptions, 'queue' | 'priority' | '
   eta?: Date | number;
   /** Not run after this: ms from now, or a time. An expired task is stored as REVOKED. */
   expires?: Date | number;
-  /** Use this id instead of a new UUID. */
+  /**
+   * Use this id instead of a new UUID. While a task with this id is waiting or running (sent with a taskId or
+   * dedupKey), sending it again enqueues nothing and returns the existing task's handle.
+   */
   taskId?: string;
+  /**
+   * Deduplication key: while a task sent with this key is waiting or running (at most `dedupTtl`), another send
+   * with it enqueues nothing and returns that task's handle. Racing producers get one task.
+   */
+  dedupKey?: string;
+  /** How long a dedup key (or a taskId) holds at most, in ms; it is let go earlier when its task ends. @default `taskDedupTtl` (3 600 000) */
+  dedupTtl?: number;
   /** Called with the result when the task succeeds (one or several). */
   link?: Signature | Signature[];
   /** Called with the task id when it fails. */

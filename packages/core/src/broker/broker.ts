@@ -85,6 +85,30 @@ export interface BrokerConsumer {
   promoteDue(): Promise<{ promoted: number; nextDue: number | null }>;
   /** Deregisters the worker. Messages still held stay recoverable by others. */
   stop(): Promise<void>;
+  /**
+   * Takes a per-key concurrency slot for a held message: 'acquired', or 'parked' when all `max` are taken
+   * (the message leaves this worker and waits in the broker until a slot is given back), or 'gone' when the
+   * message is no longer held here. Slots of a worker whose heartbeat stopped are given back.
+   */
+  acquireSlot?(d: Delivery, slot: SlotRequest): Promise<'acquired' | 'parked' | 'gone'>;
+  /** Gives a slot back; a message parked for it goes back to the front of its queue. */
+  releaseSlot?(d: Delivery, slot: SlotRequest): Promise<void>;
+  /** Gives back the slots of dead workers and wakes messages parked for free slots (run with the heartbeat). */
+  reapSlots?(): Promise<number>;
+}
+
+/** A per-key concurrency slot: at most `max` messages with this name run at once across all workers. */
+export interface SlotRequest {
+  /** `<task>#<key>` */
+  name: string;
+  max: number;
+}
+
+/** How a send is deduplicated: while `key` is held by a task (at most `ttl` ms), nothing else is sent with it. */
+export interface DedupRequest {
+  key: string;
+  taskId: string;
+  ttl: number;
 }
 
 export interface Broker {
@@ -120,6 +144,20 @@ export interface Broker {
   /** Live workers (heartbeat within the timeout). */
   workers(): Promise<WorkerInfo[]>;
   close(): Promise<void>;
+  /** Reserves the next slot (epoch ms) of a rate shared by every worker: one every `intervalMs` ms. */
+  reserveRate?(name: string, intervalMs: number): Promise<number>;
+  /** Publishes unless a task holds `dedup.key`: returns that task's id (nothing sent), or null when sent. */
+  publishOnce?(queue: string, priority: number, raw: string, dedup: DedupRequest): Promise<string | null>;
+  /** Lets go of a dedup key, only if `taskId` still holds it. */
+  releaseDedup?(key: string, taskId: string): Promise<void>;
+  /** Dead letters oldest first, from 0-based `start`. */
+  deadLetterRange?(start: number, count: number): Promise<DeadLetter[]>;
+  /** Sends the dead letter at 1-based position `n` (oldest first) back to its queue, in one step. */
+  redriveDeadLetter?(n: number): Promise<boolean>;
+  /** Sends up to `max` of the oldest dead letters back to their queues, each moved in one step; returns how many. */
+  redriveDeadLetters?(max: number): Promise<number>;
+  /** Deletes up to `max` of the oldest dead letters; returns how many. */
+  purgeDeadLetters?(max: number): Promise<number>;
 }
 
 /** kombu's Redis priority steps: priority p goes to the largest step ≤ p. */

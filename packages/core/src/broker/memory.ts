@@ -1,6 +1,6 @@
 // In-process broker (`memory://`): the embedded default for development and tests.
 // Same semantics as the Redis broker: priorities, held messages, deferral, revocation, recovery.
-import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, Delivery, RevokedEntry, WorkerInfo } from './broker';
+import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, Delivery, RevokedEntry, SlotRequest, WorkerInfo } from './broker';
 import { PRIORITY_STEPS, priorityStep } from './broker';
 import { RevokedSet } from './revoked';
 import { BrokerError } from '../errors';
@@ -57,6 +57,27 @@ class MemoryState {
   readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number }>();
   readonly waiters = new Set<() => void>();
   readonly control = new Set<(cmd: ControlCommand) => void>();
+  /** Next free slot (ms) of each globalRateLimit. */
+  readonly rates = new Map<string, number>();
+  /** Per-key concurrency slots: holders ("<worker>\t<tag>") and the messages parked for them (oldest first). */
+  readonly slots = new Map<string, { max: number; holders: Set<string>; parked: Held[] }>();
+  readonly dedup = new Map<string, { taskId: string; until: number }>();
+
+  alive(workerId: string): boolean {
+    const w = this.workers.get(workerId);
+    return w !== undefined && Date.now() - w.lastSeen <= w.timeout;
+  }
+
+  /** Drops holders of dead workers; parked messages for free slots go back to the front of their queues. */
+  reapSlot(name: string): number {
+    const s = this.slots.get(name);
+    if (!s) return 0;
+    for (const m of s.holders) if (!this.alive(m.slice(0, m.indexOf('\t')))) s.holders.delete(m);
+    const woken = s.parked.splice(0, Math.max(0, s.max - s.holders.size));
+    this.restore(woken);
+    if (!s.holders.size && !s.parked.length) this.slots.delete(name);
+    return woken.length;
+  }
 
   list(key: string): Deque {
     let l = this.lists.get(key);
@@ -182,6 +203,64 @@ export class MemoryBroker implements Broker {
     this.#closed = true;
     if (--this.#state.refs === 0) states.delete(this.#name);
   }
+
+  async reserveRate(name: string, intervalMs: number): Promise<number> {
+    this.#open();
+    const now = Date.now();
+    const slot = Math.max(this.#state.rates.get(name) ?? 0, now);
+    this.#state.rates.set(name, slot + intervalMs);
+    return slot;
+  }
+
+  async publishOnce(queue: string, priority: number, raw: string, dedup: DedupRequest): Promise<string | null> {
+    this.#open();
+    const held = this.#state.dedup.get(dedup.key);
+    if (held && held.until > Date.now()) return held.taskId;
+    // NOTE: keys of tasks no celeriac worker finished (a Python worker ran them) go once their TTL is over.
+    if (this.#state.dedup.size >= 10_000) for (const [k, v] of this.#state.dedup) if (v.until <= Date.now()) this.#state.dedup.delete(k);
+    this.#state.dedup.set(dedup.key, { taskId: dedup.taskId, until: Date.now() + dedup.ttl });
+    await this.publish(queue, priority, raw);
+    return null;
+  }
+
+  async releaseDedup(key: string, taskId: string): Promise<void> {
+    if (this.#state.dedup.get(key)?.taskId === taskId) this.#state.dedup.delete(key);
+  }
+
+  async deadLetterRange(start: number, count: number): Promise<DeadLetter[]> {
+    return this.#state.dead.slice(start, start + Math.max(0, count));
+  }
+
+  async redriveDeadLetter(n: number): Promise<boolean> {
+    this.#open();
+    const [letter] = n >= 1 ? this.#state.dead.splice(n - 1, 1) : [];
+    if (!letter) return false;
+    this.#resend(letter);
+    return true;
+  }
+
+  async redriveDeadLetters(max: number): Promise<number> {
+    this.#open();
+    const letters = this.#state.dead.splice(0, max);
+    for (const l of letters) this.#resend(l);
+    return letters.length;
+  }
+
+  #resend(letter: DeadLetter): void {
+    let priority = 0;
+    try {
+      const p = (JSON.parse(letter.raw) as { properties?: { priority?: unknown } }).properties?.priority;
+      if (typeof p === 'number') priority = p;
+    } catch {
+      // NOTE: not JSON (it was dead-lettered as malformed): it goes back as it is, and is dead-lettered again.
+    }
+    this.#state.list(keyFor(letter.queue, priority)).push(letter.raw);
+    this.#state.notify();
+  }
+
+  async purgeDeadLetters(max: number): Promise<number> {
+    return this.#state.dead.splice(0, max).length;
+  }
 }
 
 class MemoryConsumer implements BrokerConsumer {
@@ -268,7 +347,8 @@ class MemoryConsumer implements BrokerConsumer {
     const h = this.#held.get(d.tag);
     if (!h) return;
     this.#held.delete(d.tag);
-    this.state.delayed.push({ eta, held: h });
+    // NOTE: the delivery's raw, which may differ from what was fetched (a rate-limit slot written into it).
+    this.state.delayed.push({ eta, held: { ...h, raw: d.raw } });
     this.state.delayed.sort((a, b) => a.eta - b.eta);
   }
 
@@ -304,6 +384,35 @@ class MemoryConsumer implements BrokerConsumer {
     }
     if (promoted) this.state.notify();
     return { promoted, nextDue: this.state.delayed[0]?.eta ?? null };
+  }
+
+  async acquireSlot(d: Delivery, slot: SlotRequest): Promise<'acquired' | 'parked' | 'gone'> {
+    const held = this.#held.get(d.tag);
+    if (!held) return 'gone';
+    const member = `${this.options.workerId}\t${d.tag}`;
+    let s = this.state.slots.get(slot.name);
+    if (!s) this.state.slots.set(slot.name, (s = { max: slot.max, holders: new Set(), parked: [] }));
+    s.max = slot.max;
+    if (s.holders.has(member)) return 'acquired';
+    for (const m of s.holders) if (!this.state.alive(m.slice(0, m.indexOf('\t')))) s.holders.delete(m);
+    if (s.holders.size < slot.max) {
+      s.holders.add(member);
+      return 'acquired';
+    }
+    this.#held.delete(d.tag);
+    s.parked.push(held);
+    return 'parked';
+  }
+
+  async releaseSlot(d: Delivery, slot: SlotRequest): Promise<void> {
+    this.state.slots.get(slot.name)?.holders.delete(`${this.options.workerId}\t${d.tag}`);
+    this.state.reapSlot(slot.name);
+  }
+
+  async reapSlots(): Promise<number> {
+    let woken = 0;
+    for (const name of [...this.state.slots.keys()]) woken += this.state.reapSlot(name);
+    return woken;
   }
 
   async stop(): Promise<void> {

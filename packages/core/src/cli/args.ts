@@ -14,6 +14,12 @@ export interface Flags {
   kwargs?: string;
   force?: boolean;
   json?: boolean;
+  all?: boolean;
+  terminate?: boolean;
+  limit?: string;
+  batch?: string;
+  'task-id'?: string;
+  'dedup-key'?: string;
   help?: boolean;
   version?: boolean;
 }
@@ -39,6 +45,12 @@ export function parse(argv: string[]): CommandLine {
       kwargs: { type: 'string' },
       force: { type: 'boolean', short: 'f' },
       json: { type: 'boolean' },
+      all: { type: 'boolean' },
+      terminate: { type: 'boolean' },
+      limit: { type: 'string' },
+      batch: { type: 'string' },
+      'task-id': { type: 'string' },
+      'dedup-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The `celeriac` command: worker, status, result, purge, call, queues (like `celery -A … worker`).
+// The `celeriac` command: worker, status, result, purge, call, queues, dlq, revoke (like `celery -A … worker`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CeleriacError } from '../errors';
 import { parse } from './args';
 import { call } from './commands/call';
+import { dlq } from './commands/dlq';
+import { revoke } from './commands/revoke';
 import { purge } from './commands/purge';
 import { queues } from './commands/queues';
 import { result } from './commands/result';
@@ -46,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
       return purge(flags);
     case 'call':
       await call(flags, positionals);
+      return 0;
+    case 'dlq':
+      return dlq(flags, positionals);
+    case 'revoke':
+      await revoke(flags, positionals);
       return 0;
     default:
       await queues(flags);

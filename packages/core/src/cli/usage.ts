@@ -9,6 +9,8 @@ Commands:
   purge    empty a queue         celeriac purge -Q mail -A ./dist/tasks.js
   call     send a task by name   celeriac call users.send --args '["ann@example.com"]' -A ./dist/tasks.js
   queues   queue lengths         celeriac queues -A ./dist/tasks.js --json
+  dlq      dead letters          celeriac dlq list | show <n> | redrive [--all | <n>] | purge -A ./dist/tasks.js
+  revoke   revoke tasks          celeriac revoke <task-id> [--terminate] -A ./dist/tasks.js
 
 Options:
   -A, --app <module>        module exporting the app (as \`app\` or default export)
@@ -20,7 +22,9 @@ Options:
       --args <json>         positional arguments (call)
       --kwargs <json>       keyword arguments (call)
   -f, --force               purge without asking
-      --json                machine-readable output (queues)
+      --json                machine-readable output (queues, dlq, revoke, call)
+      --all                 every dead letter (dlq redrive)
+      --terminate           also abort the task where it runs (revoke)
   -h, --help                this text; \`celeriac <command> --help\` for one command
   -V, --version             the version of celeriac
 
@@ -66,7 +70,7 @@ ${APP}
   -Q, --queues <a,b>        queues to empty (default: taskDefaultQueue)
   -f, --force               do not ask
   -h, --help                this text`,
-  call: `Usage: celeriac call <task-name> [--args <json>] [--kwargs <json>] [-Q <queue>] -A <module> | -b <url>
+  call: `Usage: celeriac call <task-name> [--args <json>] [--kwargs <json>] [-Q <queue>] [--task-id <id>] [--dedup-key <key>] [--json] -A <module> | -b <url>
 
 Sends a task by name and prints its id. The task need not be registered here (a Python worker's works too).
 
@@ -75,6 +79,38 @@ ${APP}
       --args <json>         positional arguments, a JSON array (default [])
       --kwargs <json>       keyword arguments, a JSON object (default {})
   -Q, --queues <queue>      the queue to send to (default: the task's route)
+      --task-id <id>        the task's id (while a task with it waits or runs, nothing is sent: its id is printed)
+      --dedup-key <key>     deduplication key (while a task sent with it waits or runs, its id is printed instead)
+      --json                print {"task_id": …} instead of the bare id
+  -h, --help                this text`,
+  dlq: `Usage: celeriac dlq list | show <n> | redrive [--all | <n>] | purge [options] -A <module> | -b <url>
+
+The dead-letter list: messages no worker could run (unknown task, malformed message, rejected), each with
+the reason. Numbered oldest first: #1 is the oldest, and numbers stay put as new letters arrive.
+  list              the oldest --limit letters (default 50): number, time, queue, task[id], reason
+  show <n>          one letter in full: task, id, arguments, reason, worker
+  redrive <n>       sends letter #n back to its queue (its priority kept)
+  redrive --all     sends every letter there now back to its queue, oldest first
+  purge             deletes every letter (asks on a terminal; needs -f otherwise)
+redrive --all and purge show a progress bar on a terminal and stop cleanly on Ctrl-C: each message is moved
+in one step, so it is either back in its queue or still a dead letter, never both, never lost.
+
+Options:
+${APP}
+      --json                one JSON object instead of text
+      --limit <n>           letters listed (list; default 50)
+      --batch <n>           messages moved per step (redrive --all, purge; default 500)
+  -f, --force               purge without asking
+  -h, --help                this text`,
+  revoke: `Usage: celeriac revoke <task-id>… [--terminate] -A <module> | -b <url>
+
+Revokes tasks on every worker, Node or Python: one that has not started never runs (stored as REVOKED).
+With --terminate a running one is aborted too (its AbortSignal fires; a Python worker gets SIGTERM).
+
+Options:
+${APP}
+      --terminate           abort the task where it runs
+      --json                one JSON object instead of text
   -h, --help                this text`,
   queues: `Usage: celeriac queues [-Q <a,b>] [--json] -A <module> | -b <url>
 

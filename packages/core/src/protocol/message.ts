@@ -40,6 +40,10 @@ export interface TaskMessage {
   errbacks: SignatureDict[] | null;
   chain: SignatureDict[] | null;
   chord: SignatureDict | null;
+  /** celeriac's dedup key (header `celeriac_dedup`): let go when the task ends. */
+  dedup?: string;
+  /** The rate-limit slot (epoch ms) reserved for this message (header `celeriac_rate_slot`). */
+  rateSlot?: number;
 }
 
 export type NewTaskMessage = Pick<TaskMessage, 'id' | 'task' | 'args' | 'kwargs' | 'queue'> & Partial<TaskMessage>;
@@ -120,11 +124,19 @@ export function encodeMessage(m: TaskMessage): string {
     `"group": ${str(m.group)}, "group_index": ${m.groupIndex === null ? 'null' : m.groupIndex}, "retries": ${m.retries}, ` +
     `"timelimit": [${sec(m.timeLimit[0])}, ${sec(m.timeLimit[1])}], "root_id": ${m.rootId === m.id ? id : str(m.rootId)}, "parent_id": ${str(m.parentId)}, ` +
     `"argsrepr": ${str(argsRepr(m.args))}, "kwargsrepr": ${str(kwargsRepr(m.kwargs))}, "origin": ${origin}, ` +
-    `"ignore_result": ${m.ignoreResult}${m.redelivered ? ', "redelivered": true' : ''}}, ` +
+    `"ignore_result": ${m.ignoreResult}${m.redelivered ? ', "redelivered": true' : ''}${ownHeaders(m)}}, ` +
     `"properties": {"correlation_id": ${id}, "reply_to": ${replyTo}, "delivery_mode": 2, ${expiration}` +
     `"delivery_info": {"exchange": "", "routing_key": ${queue}}, "priority": ${m.priority}, ` +
     `"body_encoding": "base64", "delivery_tag": ${str(m.deliveryTag)}}}`
   );
+}
+
+/** celeriac's own headers, when a message has them (Celery's workers ignore unknown headers). */
+function ownHeaders(m: TaskMessage): string {
+  let out = '';
+  if (m.dedup !== undefined) out += `, "celeriac_dedup": ${str(m.dedup)}`;
+  if (m.rateSlot !== undefined) out += `, "celeriac_rate_slot": ${m.rateSlot}`;
+  return out;
 }
 
 /** Why a raw queue entry cannot be run; it goes to the dead-letter list with this reason. */
@@ -243,7 +255,7 @@ export function decodeMessage(raw: string, queue: string): TaskMessage {
   if (headers.ignore_result !== undefined && headers.ignore_result !== null && typeof headers.ignore_result !== 'boolean') {
     throw new MalformedMessage(`header ignore_result must be a boolean, got ${show(headers.ignore_result)}`);
   }
-  return {
+  const msg: TaskMessage = {
     id: headers.id,
     task: headers.task,
     args: body[0] as unknown[],
@@ -269,4 +281,7 @@ export function decodeMessage(raw: string, queue: string): TaskMessage {
     chain: sigList(embed.chain, 'embed.chain'),
     chord: embed.chord === null || embed.chord === undefined ? null : sigDict(embed.chord, 'embed.chord'),
   };
+  if (typeof headers.celeriac_dedup === 'string') msg.dedup = headers.celeriac_dedup;
+  if (typeof headers.celeriac_rate_slot === 'number') msg.rateSlot = headers.celeriac_rate_slot;
+  return msg;
 }

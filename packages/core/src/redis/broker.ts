@@ -2,7 +2,7 @@
 // deferred (eta) messages, revocations, heartbeats and dead letters (see keys.ts).
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
-import type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, RevokedEntry, WorkerInfo } from '../broker/broker';
+import type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, RevokedEntry, WorkerInfo } from '../broker/broker';
 import { REVOKES_MAX } from '../broker/revoked';
 import { redactUrl } from '../config';
 import { celeriacKeys, celeryKeys } from './keys';
@@ -217,6 +217,53 @@ export class RedisBroker implements Broker {
     if (this.#closed) return;
     this.#closed = true;
     await this.pool.releaseCommand(this.#rawUrl);
+  }
+
+  async reserveRate(name: string, intervalMs: number): Promise<number> {
+    // NOTE: the wait comes back relative to Redis's clock and is added to ours: clocks of workers may differ.
+    const [wait] = await this.#conn.run('rate', (c) => withScripts(c).celeriacRate(celeriacKeys.rate(name), intervalMs));
+    return Date.now() + wait;
+  }
+
+  async publishOnce(queue: string, priority: number, raw: string, dedup: DedupRequest): Promise<string | null> {
+    const held = await this.#conn.run(`LPUSH ${queue}`, (c) =>
+      withScripts(c).celeriacPublishOnce(
+        celeriacKeys.dedup(dedup.key),
+        celeryKeys.queue(queue, priority),
+        celeryKeys.binding(queue),
+        celeriacKeys.queues,
+        dedup.taskId,
+        Math.max(1, Math.round(dedup.ttl)),
+        raw,
+        celeryKeys.bindingMember(queue),
+        queue,
+      ),
+    );
+    return held ?? null;
+  }
+
+  async releaseDedup(key: string, taskId: string): Promise<void> {
+    await this.#conn.run('release dedup', (c) => withScripts(c).celeriacDedupRelease(celeriacKeys.dedup(key), taskId));
+  }
+
+  async deadLetterRange(start: number, count: number): Promise<DeadLetter[]> {
+    if (count <= 0) return [];
+    const rows = await this.#conn.run('LRANGE deadletter', (c) => c.lrange(celeriacKeys.deadLetter, -(start + count), -(start + 1)));
+    return rows.reverse().map((r) => JSON.parse(r) as DeadLetter);
+  }
+
+  async redriveDeadLetter(n: number): Promise<boolean> {
+    const moved = await this.#conn.run('redrive', (c) => withScripts(c).celeriacRedrive(celeriacKeys.deadLetter, celeriacKeys.queues, 'at', n));
+    return moved > 0;
+  }
+
+  redriveDeadLetters(max: number): Promise<number> {
+    return this.#conn.run('redrive', (c) => withScripts(c).celeriacRedrive(celeriacKeys.deadLetter, celeriacKeys.queues, 'oldest', max));
+  }
+
+  async purgeDeadLetters(max: number): Promise<number> {
+    const gone = await this.#conn.run('purge deadletter', (c) => c.rpop(celeriacKeys.deadLetter, max));
+    return gone?.length ?? 0;
   }
 }
 

@@ -3,7 +3,7 @@
 // workers give back the hash of a worker whose heartbeat stopped (tick-4.lua).
 // Waiting for work does not poll: one blocking "peek" per list (BLMOVE key key RIGHT RIGHT, which
 // leaves the list as it was) wakes the worker when a message arrives, from Node or from Python.
-import type { BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo } from '../broker/broker';
+import type { BrokerConsumer, ConsumerOptions, Delivery, SlotRequest, WorkerInfo } from '../broker/broker';
 import { celeriacKeys, celeryKeys } from './keys';
 import type { Connection, ConnectionPool } from './connection';
 import { withScripts } from './scripts';
@@ -204,6 +204,37 @@ export class RedisConsumer implements BrokerConsumer {
   async promoteDue() {
     const { promoted, nextDue } = await this.#tick('', '');
     return { promoted, nextDue };
+  }
+
+  async acquireSlot(d: Delivery, slot: SlotRequest): Promise<'acquired' | 'parked' | 'gone'> {
+    const got = await this.conn.run('acquire slot', (c) =>
+      withScripts(c).celeriacSlotAcquire(
+        celeriacKeys.slots(slot.name),
+        celeriacKeys.slotWait(slot.name),
+        this.#unacked,
+        celeriacKeys.workers,
+        celeriacKeys.slotIndex,
+        slot.max,
+        `${this.options.workerId}\t${d.tag}`,
+        d.tag,
+        this.options.heartbeatTimeout,
+        `${d.key}\n${d.raw}`,
+        slot.name,
+      ),
+    );
+    return got === 1 ? 'acquired' : got === 0 ? 'parked' : 'gone';
+  }
+
+  async releaseSlot(d: Delivery, slot: SlotRequest): Promise<void> {
+    await this.conn.run('release slot', (c) =>
+      withScripts(c).celeriacSlotRelease(celeriacKeys.slots(slot.name), celeriacKeys.slotWait(slot.name), celeriacKeys.slotIndex, `${this.options.workerId}\t${d.tag}`, slot.max, slot.name),
+    );
+  }
+
+  reapSlots(): Promise<number> {
+    return this.conn.run('reap slots', (c) =>
+      withScripts(c).celeriacSlotReap(celeriacKeys.slotIndex, celeriacKeys.workers, this.options.heartbeatTimeout, celeriacKeys.slotsPrefix, celeriacKeys.slotWaitPrefix),
+    );
   }
 
   async stop(): Promise<void> {

@@ -58,6 +58,26 @@ export const celeriacKeys = {
    * a queue only Python has written to is found through the queues live workers consume.
    */
   queues: 'celeriac.queues',
-  /** list: JSON { reason, queue, raw, at, worker } of messages that could not be run. */
+  /** list: JSON { reason, queue, raw, at, worker } of messages that could not be run (newest at the head). */
   deadLetter: 'celeriac.deadletter',
+  /** string: the next free slot (ms, Redis time) of a task's `globalRateLimit`. */
+  rate(task: string): string {
+    return `celeriac.rate.${task}`;
+  },
+  /** zset: "<worker id>\t<tag>" → time taken, the holders of one per-key concurrency slot ("<task>#<key>"). */
+  slotsPrefix: 'celeriac.slots.',
+  slots(name: string): string {
+    return `celeriac.slots.${name}`;
+  },
+  /** list: "<list key>\n<raw message>" parked until a slot of "<task>#<key>" is free (oldest at the tail). */
+  slotWaitPrefix: 'celeriac.slotwait.',
+  slotWait(name: string): string {
+    return `celeriac.slotwait.${name}`;
+  },
+  /** hash: "<task>#<key>" → maxPerKey, every slot name that has holders or parked messages (read by the reaper). */
+  slotIndex: 'celeriac.slotindex',
+  /** string: the id of the task that holds a dedup key (`id:<task id>` for a taskId), expiring with its TTL. */
+  dedup(key: string): string {
+    return `celeriac.dedup.${key}`;
+  },
 };

@@ -21,9 +21,18 @@ export interface Scripts {
     infoPrefix: string,
     maxPromote: number,
   ): Promise<[number, number, number]>;
+  celeriacRate(key: string, intervalMs: number): Promise<[number]>;
+  celeriacSlotAcquire(slots: string, wait: string, unacked: string, workers: string, index: string, max: number, member: string, tag: string, timeout: number, entry: string, name: string): Promise<number>;
+  celeriacSlotRelease(slots: string, wait: string, index: string, member: string, max: number, name: string): Promise<number>;
+  celeriacSlotReap(index: string, workers: string, timeout: number, slotsPrefix: string, waitPrefix: string): Promise<number>;
+  celeriacPublishOnce(dedup: string, list: string, binding: string, queues: string, taskId: string, ttl: number, raw: string, member: string, queue: string): Promise<string | null>;
+  celeriacDedupRelease(dedup: string, taskId: string): Promise<number>;
+  celeriacRedrive(deadLetter: string, queues: string, mode: 'at' | 'oldest', n: number): Promise<number>;
 }
 
-const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'dead-letter': 'celeriacDeadLetter', defer: 'celeriacDefer' };
+const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'dead-letter': 'celeriacDeadLetter', defer: 'celeriacDefer',
+  rate: 'celeriacRate', 'slot-acquire': 'celeriacSlotAcquire', 'slot-release': 'celeriacSlotRelease', 'slot-reap': 'celeriacSlotReap',
+  'publish-once': 'celeriacPublishOnce', 'dedup-release': 'celeriacDedupRelease', redrive: 'celeriacRedrive' };
 
 let sources: { name: string; numberOfKeys: number; lua: string }[] | null = null;
 

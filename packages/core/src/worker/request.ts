@@ -1,5 +1,5 @@
 // One message on a worker: run it, store its state, send its callbacks, then ack (acks late).
-import type { BrokerConsumer, Delivery } from '../broker/broker';
+import type { BrokerConsumer, Delivery, SlotRequest } from '../broker/broker';
 import { TimeLimitExceeded } from '../errors';
 import { describeThrown } from '../protocol/result-meta';
 import type { SignatureDict, TaskMessage } from '../protocol/message';
@@ -34,6 +34,12 @@ export class AbandonedWrite extends Error {
 
 export class Job {
   readonly cancellation = new Cancellation();
+  /** Its rate-limit slot was reserved (admission.ts). */
+  rateChecked = false;
+  /** The per-key concurrency slot it holds while it runs (admission.ts). */
+  slot: SlotRequest | null = null;
+  /** The task goes on as another message (a retry) or was given back: its dedup key stays held. */
+  handedOn = false;
   constructor(
     readonly delivery: Delivery,
     readonly msg: TaskMessage,
@@ -147,6 +153,7 @@ async function onRetry(host: JobHost, job: Job, countdown: number, exc: unknown,
   const { msg } = job;
   if (store) await storeMeta(host, metas.retry(msg, exc));
   const again = host.app.producer.retryOf(msg, countdown);
+  job.handedOn = true;
   await send(host, again);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] retry in ${countdown}ms (retry ${msg.retries + 1}): ${reason(exc)}`);
@@ -221,6 +228,7 @@ async function settle(host: JobHost, job: Job, outcome: Outcome, store: boolean,
       return onRetry(host, job, outcome.countdown, outcome.exc, store);
     case 'reject':
       if (outcome.requeue) {
+        job.handedOn = true;
         await host.durable('give back', () => host.consumer.requeue([job.delivery]));
         return;
       }
@@ -229,6 +237,7 @@ async function settle(host: JobHost, job: Job, outcome: Outcome, store: boolean,
       return host.deadLetter(job.delivery, `rejected by task ${msg.task}: ${outcome.reason}`);
     case 'aborted':
       if (outcome.reason instanceof WorkerShutdown) {
+        job.handedOn = true;
         await host.durable('give back', () => host.consumer.requeue([job.delivery]));
         return;
       }

@@ -17,6 +17,7 @@ import { metas } from './meta';
 import { chordPart } from './chord';
 import { States } from '../states';
 import { AbandonedWrite, Job, WorkerShutdown, execute, type JobHost } from './request';
+import { Admission } from './admission';
 
 /** @publicApi */
 export interface WorkerOptions {
@@ -77,6 +78,10 @@ export class Worker extends TypedEmitter implements JobHost {
   #idle = new Set<() => void>();
   readonly #pendingWrites = new Set<Promise<unknown>>();
   readonly #outage: OutageLog;
+  readonly #admission = new Admission(this, HOLD_IN_MEMORY_MS);
+  /** Jobs waiting for their rate or per-key slot to be decided (admission.ts). */
+  #admitting = 0;
+  #reapsSlots = false;
   readonly startedAt = Date.now();
 
   constructor(
@@ -158,6 +163,8 @@ export class Worker extends TypedEmitter implements JobHost {
   /** Registers the worker, loads revocations, listens for control commands and starts fetching. */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error(`Worker ${this.id} was already started`);
+    this.#admission.check();
+    this.#reapsSlots = this.#admission.usesSlots();
     this.#state = 'running';
     try {
       this.#unsubscribeControl = await this.app.broker.onControl((cmd) => this.#onControl(cmd));
@@ -185,6 +192,8 @@ export class Worker extends TypedEmitter implements JobHost {
       this.emit('recovered', { count: recovered });
     }
     if (nextDue !== null) this.schedulePromote(nextDue);
+    // NOTE: after the heartbeat, which has just said this worker is alive: slots of dead workers come back.
+    if (this.#reapsSlots) await this.consumer.reapSlots!();
   }
 
   #wantMore(): number {
@@ -193,7 +202,7 @@ export class Worker extends TypedEmitter implements JobHost {
     // round trips that settle one batch overlap with fetching and running the next, and a Redis outage cannot
     // pile up unbounded work.
     if (this.#settling >= 2 * capacity) return 0;
-    const inHand = this.#running.size + this.#buffer.length;
+    const inHand = this.#running.size + this.#buffer.length + this.#admitting;
     const free = capacity - inHand;
     // NOTE: fetch half a window at a time, as soon as half is free: each round trip carries many messages,
     // and the next batch arrives while the current one still runs.
@@ -253,16 +262,50 @@ export class Worker extends TypedEmitter implements JobHost {
         this.#background(this.durable('defer', () => this.consumer.defer(d, eta)).then(() => this.schedulePromote(eta)));
         return;
       }
-      const timer = setTimeout(() => {
-        this.#holding.delete(d.tag);
-        this.#buffer.push(job);
-        this.#pump();
-      }, wait);
-      this.#holding.set(d.tag, { job, timer });
+      this.#hold(job, msg.eta);
       return;
     }
-    this.#buffer.push(job);
-    this.#pump();
+    this.#enqueue(job);
+  }
+
+  #hold(job: Job, at: number): void {
+    const tag = job.delivery.tag;
+    const timer = setTimeout(() => {
+      this.#holding.delete(tag);
+      this.#enqueue(job);
+    }, Math.max(0, at - Date.now()));
+    this.#holding.set(tag, { job, timer });
+  }
+
+  /** To the buffer, once its rate and per-key slots allow (revoked and expired tasks go at once, to be discarded). */
+  #enqueue(job: Job): void {
+    const { msg } = job;
+    if (!this.#admission.needed(job.def) || this.isRevoked(msg.id) || (msg.expires !== null && msg.expires <= Date.now())) {
+      this.#buffer.push(job);
+      this.#pump();
+      return;
+    }
+    this.#admitting++;
+    const admitted = this.#admission.admit(job).then((a) => {
+      // NOTE: decided after close() began: into the buffer, which is given back below.
+      if (a.kind === 'run' || (a.kind === 'hold' && this.#state !== 'running')) this.#buffer.push(job);
+      else if (a.kind === 'hold') this.#hold(job, a.at);
+      else if (a.kind === 'dead') return this.deadLetter(job.delivery, a.reason);
+      return undefined;
+    }, (err: unknown) => {
+      // NOTE: a write that can never succeed: the message is kept with the reason rather than held here forever.
+      if (err instanceof AbandonedWrite) return undefined;
+      return this.deadLetter(job.delivery, `could not wait for its rate or per-key slot: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    this.#background(
+      admitted.finally(() => {
+        this.#admitting--;
+        if (this.#state === 'running') this.#pump();
+        else this.#background(this.#giveBackBuffered());
+        this.#wakeFetcher();
+        if (this.#isIdle()) for (const r of [...this.#idle]) r();
+      }),
+    );
   }
 
   /**
@@ -290,6 +333,7 @@ export class Worker extends TypedEmitter implements JobHost {
       void execute(this, job)
         .catch((err) => this.reportError(err))
         .finally(() => {
+          if (job.slot || job.msg.dedup !== undefined) this.#background(this.#admission.finished(job));
           if (!this.#running.delete(job.delivery.tag)) this.#settling--;
           this.#processed++;
           this.#afterJob();
@@ -319,7 +363,7 @@ export class Worker extends TypedEmitter implements JobHost {
   }
 
   #isIdle(): boolean {
-    return this.#running.size === 0 && this.#buffer.length === 0 && this.#settling === 0;
+    return this.#running.size === 0 && this.#buffer.length === 0 && this.#settling === 0 && this.#admitting === 0;
   }
 
   /** Resolves when nothing is running or waiting in this worker's buffer. */
@@ -437,6 +481,24 @@ export class Worker extends TypedEmitter implements JobHost {
     for (const job of this.#running.values()) job.cancellation.cancel(new WorkerShutdown());
   }
 
+  /** Closing: what waits in the buffer or in memory goes back to its queue (per-key slots given back). */
+  async #giveBackBuffered(): Promise<void> {
+    const jobs = this.#buffer.splice(0);
+    for (const { job, timer } of this.#holding.values()) {
+      clearTimeout(timer);
+      jobs.push(job);
+    }
+    this.#holding.clear();
+    if (!jobs.length) return;
+    // NOTE: given up at a cold shutdown, they stay in the unacked hash, where another worker recovers them.
+    try {
+      await this.durable('give back', () => this.consumer.requeue(jobs.map((j) => j.delivery)));
+      await Promise.all(jobs.map((j) => this.#admission.givenBack(j)));
+    } catch (err) {
+      this.reportError(err);
+    }
+  }
+
   async #shutdown(timeout: number): Promise<void> {
     this.#state = 'closing';
     this.consumer.wake();
@@ -444,15 +506,8 @@ export class Worker extends TypedEmitter implements JobHost {
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     if (this.#promoteTimer) clearTimeout(this.#promoteTimer);
     await this.#loop;
-    const back = this.#buffer.splice(0).map((j) => j.delivery);
-    for (const { job, timer } of this.#holding.values()) {
-      clearTimeout(timer);
-      back.push(job.delivery);
-    }
-    this.#holding.clear();
     const grace = setLongTimeout(() => this.#abortRunning(), timeout);
-    // NOTE: given up at a cold shutdown, they stay in the unacked hash, where another worker recovers them.
-    if (back.length) await this.durable('give back', () => this.consumer.requeue(back)).catch((err) => this.reportError(err));
+    await this.#giveBackBuffered();
     await this.onIdle();
     await Promise.all([...this.#pendingWrites]);
     clearTimeout(grace);

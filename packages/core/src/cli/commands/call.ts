@@ -20,8 +20,13 @@ export async function call(flags: Flags, positionals: string[]): Promise<void> {
   if (!Array.isArray(args)) throw new CeleriacError('--args must be a JSON array');
   const app = await appFor(flags, 'call');
   try {
-    const res = await app.sendTask(name, args, { kwargs: kwargs as Record<string, unknown>, ...(flags.queues ? { queue: flags.queues } : {}) });
-    console.log(res.id);
+    const res = await app.sendTask(name, args, {
+      kwargs: kwargs as Record<string, unknown>,
+      ...(flags.queues ? { queue: flags.queues } : {}),
+      ...(flags['task-id'] ? { taskId: flags['task-id'] } : {}),
+      ...(flags['dedup-key'] ? { dedupKey: flags['dedup-key'] } : {}),
+    });
+    console.log(flags.json ? JSON.stringify({ task_id: res.id }) : res.id);
   } finally {
     await app.close();
   }
