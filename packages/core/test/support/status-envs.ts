@@ -58,3 +58,18 @@ export async function redisStatusEnv(name: string, config: AppConfig = {}): Prom
     },
   };
 }
+
+/** A broker URL for a test file, and how to clean it up. */
+export interface Place {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function memoryPlace(): Promise<Place> {
+  return { url: `memory://${randomUUID()}`, stop: async () => undefined };
+}
+
+export async function redisPlace(): Promise<Place> {
+  const redis = await startRedis();
+  return { url: redis.url(), stop: () => redis.stop() };
+}

@@ -1,8 +1,5 @@
 // The plugin through fastify.inject on a real redis-server.
-import { startRedis } from '../../../core/test/support/redis-server';
+import { redisPlace } from '../../../core/test/support/status-envs';
 import { describePlugin } from '../support/plugin-suite';
 
-describePlugin('redis', async () => {
-  const redis = await startRedis();
-  return { url: redis.url(), stop: () => redis.stop() };
-});
+describePlugin('redis', redisPlace);

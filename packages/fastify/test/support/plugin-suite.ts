@@ -8,11 +8,7 @@ import celeriac, { celeriac as named } from '@celeriac/fastify';
 import { build } from '../../examples/server';
 import { openSse } from '../../../core/test/support/sse-client';
 import { readmeExample } from '../../../core/test/support/readme';
-
-export interface Place {
-  url: string;
-  stop(): Promise<void>;
-}
+import type { Place } from '../../../core/test/support/status-envs';
 
 const silent = consoleLogger('silent');
 

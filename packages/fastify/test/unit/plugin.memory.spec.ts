@@ -1,5 +1,5 @@
 // The plugin through fastify.inject on memory://.
-import { randomUUID } from 'node:crypto';
+import { memoryPlace } from '../../../core/test/support/status-envs';
 import { describePlugin } from '../support/plugin-suite';
 
-describePlugin('memory://', async () => ({ url: `memory://${randomUUID()}`, stop: async () => undefined }));
+describePlugin('memory://', memoryPlace);
