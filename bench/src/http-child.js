@@ -21,8 +21,15 @@ async function enqueuer() {
   return require(`./systems/${target}`).producer(url);
 }
 
+// Responses served, for the CPU time per request (the parent asks for process.cpuUsage() around each load).
+let served = 0;
+
 async function fastifyServer() {
   const app = require('fastify')({ logger: false });
+  app.addHook('onResponse', (_req, _reply, done) => {
+    served++;
+    done();
+  });
   let close;
   if (target === 'celeriac') {
     const { createApp } = require('@celeriac/core');
@@ -41,12 +48,16 @@ async function fastifyServer() {
     close = q.close;
   }
   await app.listen({ host: '127.0.0.1', port: 0 });
-  return { port: app.server.address().port, close: async () => (await app.close(), await close()) };
+  return { port: app.server.address().port, requests: () => served, close: async () => (await app.close(), await close()) };
 }
 
 async function expressServer() {
   const express = require('express');
   const app = express();
+  app.use((_req, res, next) => {
+    res.once('finish', () => served++);
+    next();
+  });
   app.use(express.json());
   let close;
   if (target === 'celeriac') {
@@ -68,6 +79,7 @@ async function expressServer() {
   });
   return {
     port: server.address().port,
+    requests: () => served,
     close: async () => {
       await new Promise((r) => server.close(r));
       await close();
@@ -80,6 +92,7 @@ async function main() {
   const server = framework === 'fastify' ? await fastifyServer() : await expressServer();
   process.send({ type: 'listening', port: server.port });
   process.on('message', async (msg) => {
+    if (msg.cmd === 'usage') return void process.send({ type: 'usage', cpu: process.cpuUsage(), requests: server.requests() });
     if (msg.cmd !== 'exit') return;
     await server.close();
     process.exit(0);

@@ -19,6 +19,7 @@ function rows(cfg) {
   for (const f of cfg.http.frameworks ?? []) {
     r.push([`http.${f}.rps`, `HTTP ${f} route, ${cfg.http.connections} conns`, 'req/s', 'higher']);
     r.push([`http.${f}.p99`, `HTTP ${f} route p99`, 'ms', 'lower']);
+    r.push([`http.${f}.cpu`, `HTTP ${f} server CPU per request`, 'µs', 'lower']);
   }
   r.push(['memory.first', `worker RSS after ${k(cfg.memory.marks[0])} tasks`, 'MB', 'lower']);
   r.push(['memory.second', `worker RSS after ${k(cfg.memory.marks[1])} tasks`, 'MB', 'lower']);
@@ -57,7 +58,9 @@ function printReport(result, labels) {
     if (rps?.floor == null) continue;
     const share = rps.celeriac != null ? `; celeriac .delay() + 202 keeps ${((100 * rps.celeriac) / rps.floor).toFixed(0)} % of it` : '';
     const bull = rps.celeriac != null && rps.bullmq != null ? `, ${ratio(rps.celeriac, rps.bullmq)} BullMQ's queue.add route` : '';
-    console.log(`\nHTTP floor, ${f} (route doing one Redis SET with ioredis): ${fmt(rps.floor)} req/s, p99 ${fmt(medians[`http.${f}.p99`].floor)} ms${share}${bull}`);
+    const cpu = medians[`http.${f}.cpu`];
+    const cpuShare = cpu?.celeriac != null && cpu.floor ? `; server CPU per request ${fmt(cpu.celeriac)} µs vs the floor's ${fmt(cpu.floor)} µs` : '';
+    console.log(`\nHTTP floor, ${f} (route doing one Redis SET with ioredis): ${fmt(rps.floor)} req/s, p99 ${fmt(medians[`http.${f}.p99`].floor)} ms${share}${bull}${cpuShare}`);
   }
   const m = result.machine;
   console.log(

@@ -178,7 +178,14 @@ async function http({ cfg, redis, systems, record, log }) {
       for (const f of frameworks) {
         for (const t of targets) {
           await redis.flush();
+          const child = servers[key(f, t)];
+          child.send({ cmd: 'usage' });
+          const before = await child.next('usage');
           const r = await load(f, t, cfg.http.seconds);
+          child.send({ cmd: 'usage' });
+          const after = await child.next('usage');
+          const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+          record(`http.${f}.cpu`, t, cpu / Math.max(1, after.requests - before.requests));
           const bad = r.errors + r.timeouts + r.non2xx;
           if (bad) log(`http: ${f} ${t} had ${bad} errors/timeouts/non-2xx`);
           record(`http.${f}.rps`, t, r.requests.average);

@@ -2,7 +2,7 @@
 // and a real redis-server whose subscriptions Redis itself counts (PUBSUB NUMSUB).
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { consoleLogger, createApp, type AppConfig, type ResultBackend } from '../../src';
+import { consoleLogger, createApp, type AppConfig, type Celeriac, type ResultBackend } from '../../src';
 import { MemoryBackend } from '../../src/backend/memory';
 import { startRedis } from './redis-server';
 import type { StatusEnv } from './status-suite';
@@ -72,4 +72,28 @@ export async function memoryPlace(): Promise<Place> {
 export async function redisPlace(): Promise<Place> {
   const redis = await startRedis();
   return { url: redis.url(), stop: () => redis.stop() };
+}
+
+/**
+ * For a describe block: a Place made in beforeAll, and `newApp()` for apps on it (silent; closed in afterAll with
+ * the place). `place()` reads it once beforeAll has run.
+ */
+export function usePlace(makePlace: () => Promise<Place>, prefix: string): { place(): Place; newApp(config?: AppConfig): Celeriac } {
+  let place: Place;
+  const apps: Celeriac[] = [];
+  beforeAll(async () => {
+    place = await makePlace();
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    await place.stop();
+  });
+  return {
+    place: () => place,
+    newApp(config = {}) {
+      const app = createApp(`${prefix}-${randomUUID()}`, { broker: place.url, logger: consoleLogger('silent'), ...config });
+      apps.push(app);
+      return app;
+    },
+  };
 }

@@ -4,29 +4,16 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import request from 'supertest';
-import { BrokerError, ConfigurationError, consoleLogger, createApp, type Celeriac } from '@celeriac/core';
+import { BrokerError, ConfigurationError, type Celeriac } from '@celeriac/core';
 import celeriacDefault, { celeriac } from '@celeriac/express';
 import { build } from '../../examples/server';
 import { openSse } from '../../../core/test/support/sse-client';
 import { readmeExample } from '../../../core/test/support/readme';
-import type { Place } from '../../../core/test/support/status-envs';
+import { usePlace, type Place } from '../../../core/test/support/status-envs';
 
 export function describeMiddleware(label: string, makePlace: () => Promise<Place>): void {
   describe(`@celeriac/express (${label})`, () => {
-    let place: Place;
-    const apps: Celeriac[] = [];
-    const newApp = () => {
-      const app = createApp(`express-${randomUUID()}`, { broker: place.url, logger: consoleLogger('silent') });
-      apps.push(app);
-      return app;
-    };
-    beforeAll(async () => {
-      place = await makePlace();
-    });
-    afterAll(async () => {
-      await Promise.all(apps.map((a) => a.close()));
-      await place.stop();
-    });
+    const { place, newApp } = usePlace(makePlace, 'express');
 
     test('req.celeriac and res.accepted(): 202 { task_id, status_url } with Location; the router answers status JSON', async () => {
       const app = newApp();
@@ -101,7 +88,7 @@ export function describeMiddleware(label: string, makePlace: () => Promise<Place
     test('the README example: POST /signup answers 202, the status stream follows the task to SUCCESS', async () => {
       const { shown, actual } = readmeExample(path.join(__dirname, '../../README.md'), path.join(__dirname, '../../examples/server.ts'));
       expect(shown).toBe(actual);
-      const { server, app, tasks } = build(place.url);
+      const { server, app, tasks } = build(place().url);
       const worker = app.worker({ concurrency: 5 });
       await worker.start();
       const signup = await request(server).post('/signup').send({ email: 'ann@example.com' }).expect(202);

@@ -3,31 +3,18 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { BrokerError, consoleLogger, createApp, type Celeriac } from '@celeriac/core';
+import { BrokerError, consoleLogger, type Celeriac } from '@celeriac/core';
 import celeriac, { celeriac as named } from '@celeriac/fastify';
 import { build } from '../../examples/server';
 import { openSse } from '../../../core/test/support/sse-client';
 import { readmeExample } from '../../../core/test/support/readme';
-import type { Place } from '../../../core/test/support/status-envs';
+import { usePlace, type Place } from '../../../core/test/support/status-envs';
 
 const silent = consoleLogger('silent');
 
 export function describePlugin(label: string, makePlace: () => Promise<Place>): void {
   describe(`@celeriac/fastify plugin (${label})`, () => {
-    let place: Place;
-    const apps: Celeriac[] = [];
-    const newApp = (config = {}) => {
-      const app = createApp(`fastify-${randomUUID()}`, { broker: place.url, logger: silent, ...config });
-      apps.push(app);
-      return app;
-    };
-    beforeAll(async () => {
-      place = await makePlace();
-    });
-    afterAll(async () => {
-      await Promise.all(apps.map((a) => a.close()));
-      await place.stop();
-    });
+    const { place, newApp } = usePlace(makePlace, 'fastify');
 
     test('decorates fastify.celeriac; reply.accepted() answers 202 { task_id, status_url } with Location', async () => {
       const app = newApp();
@@ -82,7 +69,7 @@ export function describePlugin(label: string, makePlace: () => Promise<Place>): 
       const queue = `emb-${randomUUID()}`;
       const fastify = Fastify();
       try {
-        await fastify.register(celeriac, { name: 'from-config', broker: place.url, logger: silent, namespace: ns, worker: { queues: [queue] } });
+        await fastify.register(celeriac, { name: 'from-config', broker: place().url, logger: silent, namespace: ns, worker: { queues: [queue] } });
       } finally {
         delete process.env[`${ns}_WORKER_CONCURRENCY`];
       }
@@ -128,7 +115,7 @@ export function describePlugin(label: string, makePlace: () => Promise<Place>): 
     test('the README example: POST /signup answers 202, the status stream follows the task to SUCCESS', async () => {
       const { shown, actual } = readmeExample(path.join(__dirname, '../../README.md'), path.join(__dirname, '../../examples/server.ts'));
       expect(shown).toBe(actual);
-      const server = await build(place.url);
+      const server = await build(place().url);
       await server.listen({ host: '127.0.0.1', port: 0 });
       try {
         const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
