@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Entry point: `node src/harness.js [--quick] [--systems a,b] [--scenarios x,y] [--reps n] [--out file]`.
+// Entry point: `node src/harness.js [--quick] [--systems a,b] [--scenarios x,y] [--frameworks f,g] [--reps n] [--out file]`.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -20,7 +20,7 @@ function config(opts) {
     enqueue: { n: q ? 2000 : 20_000, inFlight: 1000, bulkChunk: 1000 },
     process: { n: q ? 1000 : 20_000, concurrencies: [1, 10, 100], warmup: q ? 500 : 2000 },
     latency: { rate: 1000, seconds: q ? 1 : 10, concurrency: 10 },
-    http: { seconds: q ? 2 : 10, warmupSeconds: q ? 0.25 : 2, connections: 100, targets: ['celeriac', 'bullmq'] },
+    http: { seconds: q ? 2 : 10, warmupSeconds: q ? 0.25 : 2, connections: 100, targets: ['celeriac', 'bullmq'], frameworks: opts.frameworks ?? ['fastify', 'express'] },
     memory: { marks: q ? [2000, 5000] : [20_000, 200_000], concurrency: 10 },
   };
 }
@@ -34,7 +34,8 @@ function packageVersion(name) {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--systems ${ALL_SYSTEMS.join(',')}]
-                     [--scenarios ${ALL_SCENARIOS.join(',')}] [--reps 3] [--out bench/results/latest.json]`;
+                     [--scenarios ${ALL_SCENARIOS.join(',')}] [--frameworks fastify,express] [--reps 3]
+                     [--out bench/results/latest.json]`;
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
@@ -43,6 +44,7 @@ async function main() {
   const scenarioNames = opts.scenarios ?? ALL_SCENARIOS;
   for (const s of systemNames) if (!ALL_SYSTEMS.includes(s)) throw new Error(`unknown system ${s}\n${USAGE}`);
   for (const s of scenarioNames) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
+  for (const f of opts.frameworks ?? []) if (!['fastify', 'express'].includes(f)) throw new Error(`unknown framework ${f}\n${USAGE}`);
   const cfg = config(opts);
   const systems = systemNames.map((s) => require(`./systems/${s}`)); // fails early if celeriac is not built
   const labels = Object.fromEntries(systems.map((s) => [s.name, s.label]));
@@ -84,7 +86,7 @@ async function main() {
     durationSeconds: Math.round((Date.now() - started) / 1000),
     machine: { cpu: os.cpus()[0].model, cores: os.cpus().length, node: process.version, redis: redis.version },
     versions: Object.fromEntries(
-      ['bullmq', 'bee-queue', 'fastify', 'autocannon', 'ioredis', ...(systemNames.includes('celeriac') ? ['@celeriac/core'] : [])]
+      ['bullmq', 'bee-queue', 'fastify', 'express', 'autocannon', 'ioredis', ...(systemNames.includes('celeriac') ? ['@celeriac/core'] : [])]
         .map((p) => [p, packageVersion(p)]),
     ),
     systems: systemNames,

@@ -16,8 +16,11 @@ function rows(cfg) {
   r.push(['cmds.send', 'Redis commands per send', 'cmds', 'lower']);
   for (const c of cfg.process.concurrencies)
     r.push([`cmds.process.c${c}`, `Redis commands per processed task, c=${c}`, 'cmds', 'lower']);
-  r.push(['http.rps', `HTTP enqueue route, ${cfg.http.connections} conns`, 'req/s', 'higher']);
-  r.push(['http.p99', 'HTTP enqueue route p99', 'ms', 'lower']);
+  for (const f of cfg.http.frameworks ?? []) {
+    r.push([`http.${f}.rps`, `HTTP ${f} route, ${cfg.http.connections} conns`, 'req/s', 'higher']);
+    r.push([`http.${f}.p99`, `HTTP ${f} route p99`, 'ms', 'lower']);
+    r.push([`http.${f}.cpu`, `HTTP ${f} server CPU per request`, 'µs', 'lower']);
+  }
   r.push(['memory.first', `worker RSS after ${k(cfg.memory.marks[0])} tasks`, 'MB', 'lower']);
   r.push(['memory.second', `worker RSS after ${k(cfg.memory.marks[1])} tasks`, 'MB', 'lower']);
   return r;
@@ -50,11 +53,15 @@ function printReport(result, labels) {
   const out = table.map((r) => r.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  '));
   out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   console.log(`\n${out.join('\n')}`);
-  if (medians['http.rps']?.floor != null)
-    console.log(
-      `\nHTTP floor (route doing one Redis SET with ioredis): ${fmt(medians['http.rps'].floor)} req/s, ` +
-        `p99 ${fmt(medians['http.p99'].floor)} ms`,
-    );
+  for (const f of cfg.http.frameworks ?? []) {
+    const rps = medians[`http.${f}.rps`];
+    if (rps?.floor == null) continue;
+    const share = rps.celeriac != null ? `; celeriac .delay() + 202 keeps ${((100 * rps.celeriac) / rps.floor).toFixed(0)} % of it` : '';
+    const bull = rps.celeriac != null && rps.bullmq != null ? `, ${ratio(rps.celeriac, rps.bullmq)} BullMQ's queue.add route` : '';
+    const cpu = medians[`http.${f}.cpu`];
+    const cpuShare = cpu?.celeriac != null && cpu.floor ? `; server CPU per request ${fmt(cpu.celeriac)} µs vs the floor's ${fmt(cpu.floor)} µs` : '';
+    console.log(`\nHTTP floor, ${f} (route doing one Redis SET with ioredis): ${fmt(rps.floor)} req/s, p99 ${fmt(medians[`http.${f}.p99`].floor)} ms${share}${bull}${cpuShare}`);
+  }
   const m = result.machine;
   console.log(
     `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, Redis ${m.redis}. ` +

@@ -148,17 +148,24 @@ async function latency(ctx, children) {
   await redis.flush();
 }
 
+// One HTTP server process per framework and target; autocannon drives them in turn, alternating inside each
+// repetition. Keys: http.<framework>.rps / .p99 per target (celeriac, bullmq, floor).
 async function http({ cfg, redis, systems, record, log }) {
   const names = new Set(systems.map((s) => s.name));
   const targets = [...cfg.http.targets.filter((t) => names.has(t)), 'floor'];
+  const frameworks = cfg.http.frameworks;
   const servers = {};
-  for (const t of targets) {
-    servers[t] = spawnChild('http-child.js', [t, redis.url]);
-    servers[t].port = (await servers[t].next('listening')).port;
+  const key = (f, t) => `${f}/${t}`;
+  for (const f of frameworks) {
+    for (const t of targets) {
+      const s = spawnChild('http-child.js', [f, t, redis.url]);
+      servers[key(f, t)] = s;
+      s.port = (await s.next('listening')).port;
+    }
   }
-  const load = (t, duration) =>
+  const load = (f, t, duration) =>
     autocannon({
-      url: `http://127.0.0.1:${servers[t].port}/register`,
+      url: `http://127.0.0.1:${servers[key(f, t)].port}/register`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(makePayload(1)),
@@ -166,16 +173,25 @@ async function http({ cfg, redis, systems, record, log }) {
       duration,
     });
   try {
-    for (const t of targets) await load(t, cfg.http.warmupSeconds); // warm-up
+    for (const f of frameworks) for (const t of targets) await load(f, t, cfg.http.warmupSeconds); // warm-up
     for (let rep = 0; rep < cfg.reps; rep++) {
-      for (const t of targets) {
-        await redis.flush();
-        const r = await load(t, cfg.http.seconds);
-        const bad = r.errors + r.timeouts + r.non2xx;
-        if (bad) log(`http: ${t} had ${bad} errors/timeouts/non-2xx`);
-        record('http.rps', t, r.requests.average);
-        record('http.p99', t, r.latency.p99);
-        log(`http rep ${rep + 1} ${t} done`);
+      for (const f of frameworks) {
+        for (const t of targets) {
+          await redis.flush();
+          const child = servers[key(f, t)];
+          child.send({ cmd: 'usage' });
+          const before = await child.next('usage');
+          const r = await load(f, t, cfg.http.seconds);
+          child.send({ cmd: 'usage' });
+          const after = await child.next('usage');
+          const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+          record(`http.${f}.cpu`, t, cpu / Math.max(1, after.requests - before.requests));
+          const bad = r.errors + r.timeouts + r.non2xx;
+          if (bad) log(`http: ${f} ${t} had ${bad} errors/timeouts/non-2xx`);
+          record(`http.${f}.rps`, t, r.requests.average);
+          record(`http.${f}.p99`, t, r.latency.p99);
+          log(`http rep ${rep + 1} ${f} ${t} done (${Math.round(r.requests.average)} req/s)`);
+        }
       }
     }
   } finally {

@@ -36,13 +36,14 @@ async function pool(total, inFlight, fn) {
 }
 
 function parseArgs(argv) {
-  const opts = { quick: false, systems: null, scenarios: null, reps: null, out: null };
+  const opts = { quick: false, systems: null, scenarios: null, frameworks: null, reps: null, out: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
     if (a === '--quick') opts.quick = true;
     else if (a.startsWith('--systems')) opts.systems = val().split(',').filter(Boolean);
     else if (a.startsWith('--scenarios')) opts.scenarios = val().split(',').filter(Boolean);
+    else if (a.startsWith('--frameworks')) opts.frameworks = val().split(',').filter(Boolean);
     else if (a.startsWith('--reps')) opts.reps = Number(val());
     else if (a.startsWith('--out')) opts.out = val();
     else if (a === '--help' || a === '-h') opts.help = true;

@@ -49,3 +49,12 @@ export {
 export { TaskRegistry } from './registry';
 export { type TransportContext, type TransportModule } from './transports';
 export { OPTIONAL_TRANSPORTS } from './transport-schemes';
+export {
+  acceptedBody,
+  errorReply,
+  statusPrefix,
+  checkRetryAfter,
+  type AcceptedBody,
+  type ErrorReply,
+  type ErrorReplyOptions,
+} from './http/reply';

@@ -97,6 +97,7 @@ const strCached = (v: string): string => {
   }
   return q;
 };
+const NON_ASCII = /[^\x00-\x7f]/;
 const NO_EMBED = '{"callbacks": null, "errbacks": null, "chain": null, "chord": null}';
 
 /**
@@ -109,7 +110,9 @@ export function encodeMessage(m: TaskMessage): string {
     m.callbacks === null && m.errbacks === null && m.chain === null && m.chord === null
       ? NO_EMBED
       : JSON.stringify({ callbacks: m.callbacks, errbacks: m.errbacks, chain: m.chain, chord: m.chord });
-  const body = Buffer.from(`[${JSON.stringify(m.args)}, ${JSON.stringify(m.kwargs)}, ${embed}]`).toString('base64');
+  const json = `[${JSON.stringify(m.args)}, ${JSON.stringify(m.kwargs)}, ${embed}]`;
+  // NOTE: btoa reads Latin-1, the same bytes as UTF-8 for ASCII text (most bodies), and skips the Buffer copy.
+  const body = NON_ASCII.test(json) ? Buffer.from(json).toString('base64') : btoa(json);
   const expiration = m.expires === null ? '' : `"expiration": "${Math.max(0, m.expires - Date.now())}", `;
   const id = str(m.id);
   const lang = strCached(m.lang);

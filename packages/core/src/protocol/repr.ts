@@ -14,26 +14,36 @@ function str(s: string): string {
   return quote + body + quote;
 }
 
+// NOTE: loops and `+=` rather than map/join/Object.entries: this runs for every send (argsrepr, kwargsrepr) and the
+// intermediate arrays were most of its cost.
 function value(v: unknown, budget: { left: number }): string {
   if (budget.left <= 0) return '...';
   let out: string;
   if (v === null || v === undefined) out = 'None';
   else if (v === true) out = 'True';
   else if (v === false) out = 'False';
-  else if (typeof v === 'number') out = Number.isInteger(v) ? String(v) : String(v);
+  else if (typeof v === 'number') out = String(v);
   else if (typeof v === 'string') out = str(v);
   else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return value((v as { toJSON(): unknown }).toJSON(), budget); // a Date is sent as its ISO string
-  else if (Array.isArray(v)) out = `[${v.map((x) => value(x, budget)).join(', ')}]`;
-  else if (typeof v === 'object') out = dict(v as Record<string, unknown>, budget);
+  else if (Array.isArray(v)) {
+    out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ', ' : '') + value(v[i], budget);
+    out += ']';
+  } else if (typeof v === 'object') out = dict(v as Record<string, unknown>, budget);
   else out = str(String(v));
   budget.left -= out.length;
   return out;
 }
 
 function dict(o: Record<string, unknown>, budget: { left: number }): string {
-  return `{${Object.entries(o)
-    .map(([k, x]) => `${str(k)}: ${value(x, budget)}`)
-    .join(', ')}}`;
+  let out = '{';
+  let first = true;
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+    out += (first ? '' : ', ') + str(k) + ': ' + value(o[k], budget);
+    first = false;
+  }
+  return out + '}';
 }
 
 function cut(s: string): string {
@@ -43,10 +53,13 @@ function cut(s: string): string {
 /** `(2, 3)`, `('a',)`: a Python tuple repr of the positional arguments. */
 export function argsRepr(args: readonly unknown[]): string {
   const budget = { left: MAX };
-  const items = args.map((a) => value(a, budget));
-  return cut(items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`);
+  if (args.length === 1) return cut(`(${value(args[0], budget)},)`);
+  let out = '(';
+  for (let i = 0; i < args.length; i++) out += (i ? ', ' : '') + value(args[i], budget);
+  return cut(out + ')');
 }
 
 export function kwargsRepr(kwargs: Record<string, unknown>): string {
-  return cut(dict(kwargs, { left: MAX }));
+  for (const _ in kwargs) return cut(dict(kwargs, { left: MAX }));
+  return '{}';
 }

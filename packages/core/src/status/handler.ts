@@ -63,6 +63,11 @@ export interface StatusHandler<Req = unknown> {
    * Rejects only before anything was written (e.g. the backend is unreachable), so the framework can answer.
    */
   stream(taskId: string, req: Req, res: ServerResponse, options?: StreamOptions): Promise<void>;
+  /**
+   * Ends every open stream, for a server shutting down (an open SSE stream would keep `server.close()` waiting
+   * forever). Browsers reconnect with their Last-Event-ID. Streams opened afterwards still work.
+   */
+  closeStreams(): void;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -96,7 +101,19 @@ export function createStatusHandler<Req = unknown>(app: StatusHost, options: Sta
     return name !== undefined && app.registry.get(name)?.options.public === true ? full : false;
   };
 
+  const open = new Map<ServerResponse, AbortController>();
+
   return {
+    closeStreams() {
+      for (const [res, gone] of open) {
+        gone.abort();
+        // NOTE: a stream still waiting for its first state has sent nothing yet: a 503 tells the browser to retry.
+        if (!res.headersSent) res.writeHead(503, { ...JSON_HEADERS, 'retry-after': '1' }).end(JSON.stringify({ message: 'The server is shutting down' }));
+        else if (!res.writableEnded) res.end();
+      }
+      open.clear();
+    },
+
     async json(taskId, req) {
       if (!isValidTaskId(taskId)) return { statusCode: 400, headers: { ...JSON_HEADERS }, body: badId(taskId) };
       const authorized = await allowed(req, taskId);
@@ -116,6 +133,7 @@ export function createStatusHandler<Req = unknown>(app: StatusHost, options: Sta
       const gone = new AbortController();
       const onClose = () => gone.abort();
       res.once('close', onClose);
+      open.set(res, gone);
       // NOTE: the client may have left while `authorize` ran: 'close' has then already been emitted.
       if (res.destroyed) gone.abort();
       const metas = watchMetas(app.backend, taskId, gone.signal);
@@ -146,11 +164,13 @@ export function createStatusHandler<Req = unknown>(app: StatusHost, options: Sta
         for await (const meta of metas) if (send(meta)) return;
       } catch (err) {
         if (!res.headersSent) throw err;
+        if (res.writableEnded) return;
         const message = err instanceof Error ? err.message : String(err);
         app.logger.warn(`status stream of task ${taskId} ended: ${message}`);
         writeEvent(res, 'error', JSON.stringify({ message }));
       } finally {
         stopBeat?.();
+        open.delete(res);
         res.off('close', onClose);
         gone.abort();
         await metas.return();
