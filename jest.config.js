@@ -14,5 +14,11 @@ module.exports = {
       testMatch: ['<rootDir>/packages/*/test/**/*.redis.spec.ts', '<rootDir>/apps/*/test/**/*.redis.spec.ts'],
       slowTestThreshold: 30,
     },
+    {
+      ...preset,
+      displayName: 'postgres',
+      testMatch: ['<rootDir>/packages/*/test/**/*.pg.spec.ts'],
+      slowTestThreshold: 30,
+    },
   ],
 };

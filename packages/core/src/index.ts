@@ -25,7 +25,7 @@ export { Worker, type WorkerOptions } from './worker/worker';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
 export type { Broker, BrokerConsumer, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry } from './broker/broker';
-export type { ResultBackend } from './backend/backend';
+export { notify as notifyResultListener, type ResultBackend } from './backend/backend';
 export type { ResultMeta, ExceptionInfo } from './protocol/result-meta';
 export type { TaskMessage, SignatureDict } from './protocol/message';
 export { consoleLogger, fromNestLogger, type Logger, type LogLevel, type NestStyleLogger } from './utils/logger';

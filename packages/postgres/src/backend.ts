@@ -1,0 +1,148 @@
+// Celery's database result backend on PostgreSQL: one row per task in celery_taskmeta, the result pickled as
+// Python keeps it; waiting is LISTEN/NOTIFY (listener.ts), clean-up deletes rows older than `resultExpires`.
+import { Pool, type PoolConfig } from 'pg';
+import { BackendError, notifyResultListener, redactUrl, SerializationError, type Logger, type ResultBackend, type ResultMeta, type TransportContext } from '@celeriac/core';
+import { ResultListener } from './listener';
+import { PickleError } from './pickle';
+import { pickleResult, rowToMeta, SELECT_COLUMNS, storedName, type TaskRow } from './rows';
+import { ensureSchema } from './schema';
+import { pgConfig } from './url';
+
+const UPSERT = `INSERT INTO celery_taskmeta (id, task_id, status, result, date_done, traceback, name)
+VALUES (nextval('task_id_sequence'), $1, $2, $3, $4::timestamp, $5, $6)
+ON CONFLICT (task_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result, date_done = EXCLUDED.date_done,
+  traceback = EXCLUDED.traceback, name = COALESCE(EXCLUDED.name, celery_taskmeta.name)`;
+
+// NOTE: one clean-up at a time across every process sharing the database; the others skip their turn.
+const CLEANUP = `WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtext('celeriac_cleanup')) AS got),
+  cutoff AS (SELECT (now() AT TIME ZONE 'UTC') - make_interval(secs => $1::double precision / 1000) AS at),
+  tasks AS (DELETE FROM celery_taskmeta WHERE (SELECT got FROM lock) AND date_done < (SELECT at FROM cutoff) RETURNING 1),
+  sets AS (DELETE FROM celery_tasksetmeta WHERE (SELECT got FROM lock) AND date_done < (SELECT at FROM cutoff) RETURNING 1)
+SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM sets) AS n`;
+
+const naiveUtcNow = () => `${new Date().toISOString().slice(0, 23)}000`;
+
+/** A `db+postgresql://` result backend. Built by `createBackend`; the app loads it for such a `resultBackend`. */
+export class PostgresBackend implements ResultBackend {
+  /** The URL with its password hidden. */
+  readonly url: string;
+  readonly #pool: Pool;
+  readonly #listener: ResultListener;
+  readonly #logger: Logger;
+  #schema: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(rawUrl: string, { settings, logger }: TransportContext) {
+    this.url = redactUrl(rawUrl);
+    this.#logger = logger;
+    const base = pgConfig(rawUrl, settings);
+    const poolConfig: PoolConfig = { ...base, max: Math.min(Math.max(settings.workerConcurrency, 2), 20), idleTimeoutMillis: 10_000, allowExitOnIdle: true };
+    this.#pool = new Pool(poolConfig);
+    // NOTE: an idle client whose server went away; the next query takes a fresh one.
+    this.#pool.on('error', (err) => logger.debug(`result backend ${this.url}: idle connection lost: ${err.message}`));
+    this.#listener = new ResultListener({
+      config: { ...base, keepAlive: true },
+      logger,
+      url: this.url,
+      decode: (p) => this.#decodePayload(p),
+      read: (ids) => this.#readMany(ids),
+      deliver: notifyResultListener,
+    });
+  }
+
+  #fail(what: string): (err: unknown) => never {
+    return (err: unknown) => {
+      if (err instanceof BackendError || err instanceof SerializationError) throw err;
+      const why = err instanceof Error ? err.message || (err as { code?: string }).code || err.name : String(err);
+      throw new BackendError(`Result backend ${this.url} could not ${what}: ${why}`, { cause: err });
+    };
+  }
+
+  #ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(new BackendError(`Result backend ${this.url} is closed`));
+    if (!this.#schema) {
+      this.#schema = ensureSchema(this.#pool);
+      this.#schema.catch(() => (this.#schema = null));
+    }
+    return this.#schema;
+  }
+
+  async #query<R extends object>(what: string, sql: string, params: unknown[]): Promise<R[]> {
+    try {
+      await this.#ready();
+      return (await this.#pool.query<R>(sql, params)).rows;
+    } catch (err) {
+      return this.#fail(what)(err);
+    }
+  }
+
+  #unreadable = (_taskId: string, reason: string) => this.#logger.warn(`result backend ${this.url}: ${reason}`);
+
+  async store(meta: ResultMeta, _expiresMs: number): Promise<void> {
+    let result: Buffer | null;
+    try {
+      result = pickleResult(meta);
+    } catch (err) {
+      if (!(err instanceof PickleError)) throw err;
+      // NOTE: permanent, unlike a BackendError: a worker does not retry it.
+      throw new SerializationError(`Cannot store the state of task ${meta.task_id}: ${err.message}`);
+    }
+    const params = [meta.task_id, meta.status, result, meta.date_done ?? naiveUtcNow(), meta.traceback, storedName(meta)];
+    await this.#query(`store the ${meta.status} state of task ${meta.task_id}`, UPSERT, params);
+  }
+
+  async get(taskId: string): Promise<ResultMeta | null> {
+    const rows = await this.#query<TaskRow>(`read the result of task ${taskId}`, `SELECT ${SELECT_COLUMNS} FROM celery_taskmeta WHERE task_id = $1`, [taskId]);
+    return rows[0] ? rowToMeta(rows[0], this.#unreadable) : null;
+  }
+
+  async #readMany(taskIds: string[]): Promise<ResultMeta[]> {
+    const rows = await this.#query<TaskRow>('read results', `SELECT ${SELECT_COLUMNS} FROM celery_taskmeta WHERE task_id = ANY($1)`, [taskIds]);
+    return rows.map((r) => rowToMeta(r, this.#unreadable));
+  }
+
+  #decodePayload(p: Record<string, unknown>): ResultMeta | null {
+    if (typeof p.status !== 'string') return null;
+    const row: TaskRow = {
+      task_id: String(p.task_id),
+      status: p.status,
+      result: typeof p.result === 'string' ? Buffer.from(p.result, 'base64') : null,
+      traceback: typeof p.traceback === 'string' ? p.traceback : null,
+      date_done: typeof p.date_done === 'string' ? p.date_done : null,
+      name: typeof p.name === 'string' ? p.name : null,
+    };
+    return rowToMeta(row, this.#unreadable);
+  }
+
+  async forget(taskId: string): Promise<void> {
+    await this.#query(`forget the result of task ${taskId}`, 'DELETE FROM celery_taskmeta WHERE task_id = $1', [taskId]);
+  }
+
+  async subscribe(taskId: string, listener: (meta: ResultMeta) => void): Promise<() => void> {
+    try {
+      await this.#ready();
+      return await this.#listener.subscribe(taskId, listener);
+    } catch (err) {
+      return this.#fail(`listen for the result of task ${taskId}`)(err);
+    }
+  }
+
+  /** Deletes the results (and group results) stored more than `olderThanMs` ago, as Celery's `backend.cleanup()`. */
+  async cleanup(olderThanMs: number): Promise<number> {
+    const [row] = await this.#query<{ n: string }>('clean up expired results', CLEANUP, [olderThanMs]);
+    return Number(row?.n ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#listener.close();
+    await this.#schema?.catch(() => undefined);
+    await this.#pool.end();
+  }
+}
+
+/** What `@celeriac/core` calls for a `db+postgresql://`, `postgresql://` or `postgres://` result backend. */
+export function createBackend(url: string, context: TransportContext): PostgresBackend {
+  return new PostgresBackend(url, context);
+}
