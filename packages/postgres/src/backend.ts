@@ -31,6 +31,8 @@ export class PostgresBackend implements ResultBackend {
   readonly #logger: Logger;
   #schema: Promise<void> | null = null;
   #closed = false;
+  /** Per task, its last store still being written: the next one waits for it (the pool would reorder them). */
+  readonly #writing = new Map<string, Promise<unknown>>();
 
   constructor(rawUrl: string, { settings, logger }: TransportContext) {
     this.url = redactUrl(rawUrl);
@@ -88,7 +90,17 @@ export class PostgresBackend implements ResultBackend {
       throw new SerializationError(`Cannot store the state of task ${meta.task_id}: ${err.message}`);
     }
     const params = [meta.task_id, meta.status, result, meta.date_done ?? naiveUtcNow(), meta.traceback, storedName(meta)];
-    await this.#query(`store the ${meta.status} state of task ${meta.task_id}`, UPSERT, params);
+    // NOTE: a worker does not wait for STARTED before it stores the outcome; on one Redis connection they stay in
+    // order, on a pool they would race. One write at a time per task keeps the last state last.
+    const id = meta.task_id;
+    const before = this.#writing.get(id);
+    const write = (before ? before.catch(() => undefined) : Promise.resolve()).then(() => this.#query(`store the ${meta.status} state of task ${id}`, UPSERT, params));
+    this.#writing.set(id, write);
+    try {
+      await write;
+    } finally {
+      if (this.#writing.get(id) === write) this.#writing.delete(id);
+    }
   }
 
   async get(taskId: string): Promise<ResultMeta | null> {

@@ -86,6 +86,13 @@ export function describeResultBackend(label: string, target: BackendTarget): voi
       expect(done?.date_done).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
     });
 
+    test('states stored without waiting for each other keep their order (a worker does not await STARTED)', async () => {
+      const b = open();
+      const ids = Array.from({ length: 20 }, id);
+      await Promise.all(ids.map((t) => (void b.store(makeMeta(t, 'STARTED', { pid: 1 }), DAY), b.store(makeMeta(t, 'SUCCESS', t, { done: true }), DAY))));
+      for (const t of ids) expect(await b.get(t)).toMatchObject({ status: 'SUCCESS', result: t });
+    });
+
     test('forget() deletes the result; forgetting an unknown task is fine', async () => {
       const b = open();
       const taskId = id();
