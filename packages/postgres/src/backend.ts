@@ -20,6 +20,8 @@ const CLEANUP = `WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtext('celeri
   sets AS (DELETE FROM celery_tasksetmeta WHERE (SELECT got FROM lock) AND date_done < (SELECT at FROM cutoff) RETURNING 1)
 SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM sets) AS n`;
 
+const UNDEFINED_TABLE = '42P01';
+
 const naiveUtcNow = () => `${new Date().toISOString().slice(0, 23)}000`;
 
 /** A `db+postgresql://` result backend. Built by `createBackend`; the app loads it for such a `resultBackend`. */
@@ -74,6 +76,8 @@ export class PostgresBackend implements ResultBackend {
       await this.#ready();
       return (await this.#pool.query<R>(sql, params)).rows;
     } catch (err) {
+      // NOTE: the tables went away (dropped, a database restored): the next call creates them again.
+      if ((err as { code?: string }).code === UNDEFINED_TABLE) this.#schema = null;
       return this.#fail(what)(err);
     }
   }

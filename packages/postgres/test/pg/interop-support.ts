@@ -22,17 +22,34 @@ export interface PgInterop {
   stop(): Promise<void>;
 }
 
+/** `python3 pg_app.py <args…>` with INTEROP_REDIS_URL and INTEROP_DATABASE_URL in `env`: the JSON it printed. */
+export function pgApp<T = Record<string, unknown>>(env: NodeJS.ProcessEnv, ...args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, [join(PG_PY_DIR, 'pg_app.py'), ...args], { cwd: PG_PY_DIR, env, timeout: 60_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`pg_app.py ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as T);
+      } catch {
+        reject(new Error(`pg_app.py ${args.join(' ')} printed no JSON:\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+/** The environment pg_app.py reads (a Redis URL is needed to build the app, not to create tables). */
+export function pgAppEnv(backendUrl: string, redisUrl = 'redis://127.0.0.1:1/0'): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, INTEROP_REDIS_URL: redisUrl, INTEROP_DATABASE_URL: backendUrl, PYTHONPATH: PG_PY_DIR, PYTHONDONTWRITEBYTECODE: '1' };
+  delete e.PYTHONHOME;
+  return e;
+}
+
 export async function startPgInterop(): Promise<PgInterop> {
   const redis = await startRedis();
   const pg = await startPostgres();
   const dbUrl = await pg.createDatabase();
   const backendUrl = `db+${dbUrl}`;
   const workers: PythonWorker[] = [];
-  const env = (): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, INTEROP_REDIS_URL: redis.url(), INTEROP_DATABASE_URL: backendUrl, PYTHONPATH: PG_PY_DIR, PYTHONDONTWRITEBYTECODE: '1' };
-    delete e.PYTHONHOME;
-    return e;
-  };
+  const env = () => pgAppEnv(backendUrl, redis.url());
   return {
     redis,
     pg,
@@ -46,17 +63,7 @@ export async function startPgInterop(): Promise<PgInterop> {
       workers.push(w);
       return w;
     },
-    py: (...args) =>
-      new Promise((resolve, reject) => {
-        execFile(PYTHON, [join(PG_PY_DIR, 'pg_app.py'), ...args], { cwd: PG_PY_DIR, env: env(), timeout: 60_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-          if (err) return reject(new Error(`pg_app.py ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-          try {
-            resolve(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
-          } catch {
-            reject(new Error(`pg_app.py ${args.join(' ')} printed no JSON:\n${stdout}\n${stderr}`));
-          }
-        });
-      }),
+    py: (...args) => pgApp(env(), ...args),
     async stop() {
       await Promise.all(workers.map((w) => w.stop()));
       await pg.stop();

@@ -88,7 +88,7 @@ export async function startPostgres(options: { own?: boolean } = {}): Promise<Pg
     admin = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   }
   const start = () =>
-    pgCtl('-w', '-t', '60', '-l', join(dir!, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200`, 'start');
+    pgCtl('-w', '-t', '60', '-l', join(dir!, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start');
   if (!external) start();
   await waitUntilUp(admin);
   const created: string[] = [];
