@@ -104,7 +104,7 @@ describe('reading Python pickles', () => {
 });
 
 describe('hostile pickles', () => {
-  const op = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  const op = (...parts: (string | number[] | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
   const short = (s: string) => op([0x8c, s.length], s);
 
   test.each([
