@@ -96,11 +96,18 @@ export class ResultListener {
     this.#reconnect(0);
   }
 
+  /** Whether anyone still waits: with nobody listening, the next subscribe() connects instead of a retry loop. */
+  #wanted(): boolean {
+    if (this.#subs.size > 0) return true;
+    this.#down = false;
+    return false;
+  }
+
   #reconnect(attempt: number): void {
     if (this.#closed || this.#retry) return;
     this.#retry = setTimeout(() => {
       this.#retry = null;
-      if (this.#closed) return;
+      if (this.#closed || !this.#wanted()) return;
       this.#connected().then(
         () => {
           this.#down = false;
