@@ -4,21 +4,10 @@
 // results go to a database of its own, emptied by flush() and dropped by stop().
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const { freePort } = require('./util');
 const os = require('node:os');
 const path = require('node:path');
-const net = require('node:net');
 const { Client } = require('pg');
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 
 function binDir() {
   const root = '/usr/lib/postgresql';
