@@ -6,12 +6,8 @@ import { ResultListener } from './listener';
 import { PickleError } from './pickle';
 import { pickleResult, rowToMeta, SELECT_COLUMNS, storedName, type TaskRow } from './rows';
 import { ensureSchema } from './schema';
+import { StoreWriter } from './writer';
 import { pgConfig } from './url';
-
-const UPSERT = `INSERT INTO celery_taskmeta (id, task_id, status, result, date_done, traceback, name)
-VALUES (nextval('task_id_sequence'), $1, $2, $3, $4::timestamp, $5, $6)
-ON CONFLICT (task_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result, date_done = EXCLUDED.date_done,
-  traceback = EXCLUDED.traceback, name = COALESCE(EXCLUDED.name, celery_taskmeta.name)`;
 
 // NOTE: one clean-up at a time across every process sharing the database; the others skip their turn.
 const CLEANUP = `WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtext('celeriac_cleanup')) AS got),
@@ -33,8 +29,8 @@ export class PostgresBackend implements ResultBackend {
   readonly #logger: Logger;
   #schema: Promise<void> | null = null;
   #closed = false;
-  /** Per task, its last store still being written: the next one waits for it (the pool would reorder them). */
-  readonly #writing = new Map<string, Promise<unknown>>();
+  #closing: Promise<void> | null = null;
+  readonly #writer = new StoreWriter((what, sql, params) => this.#query(what, sql, params));
 
   constructor(rawUrl: string, { settings, logger }: TransportContext) {
     this.url = redactUrl(rawUrl);
@@ -93,18 +89,7 @@ export class PostgresBackend implements ResultBackend {
       // NOTE: permanent, unlike a BackendError: a worker does not retry it.
       throw new SerializationError(`Cannot store the state of task ${meta.task_id}: ${err.message}`);
     }
-    const params = [meta.task_id, meta.status, result, meta.date_done ?? naiveUtcNow(), meta.traceback, storedName(meta)];
-    // NOTE: a worker does not wait for STARTED before it stores the outcome; on one Redis connection they stay in
-    // order, on a pool they would race. One write at a time per task keeps the last state last.
-    const id = meta.task_id;
-    const before = this.#writing.get(id);
-    const write = (before ? before.catch(() => undefined) : Promise.resolve()).then(() => this.#query(`store the ${meta.status} state of task ${id}`, UPSERT, params));
-    this.#writing.set(id, write);
-    try {
-      await write;
-    } finally {
-      if (this.#writing.get(id) === write) this.#writing.delete(id);
-    }
+    return this.#writer.write([meta.task_id, meta.status, result, meta.date_done ?? naiveUtcNow(), meta.traceback, storedName(meta)]);
   }
 
   async get(taskId: string): Promise<ResultMeta | null> {
@@ -149,8 +134,13 @@ export class PostgresBackend implements ResultBackend {
     return Number(row?.n ?? 0);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    await this.#writer.drain(); // what was stored before close() is written
     this.#closed = true;
     await this.#listener.close();
     await this.#schema?.catch(() => undefined);

@@ -97,6 +97,22 @@ test('a server restart: stores and waits work again afterwards, a waiter across 
   expect(await app.asyncResult('before').get({ timeout: 5_000 })).toBe(1);
 });
 
+test('a state the table cannot hold fails alone with a BackendError, not the stores written with it', async () => {
+  const db = await pg.createDatabase();
+  const app = makeApp(`db+${db}`);
+  await app.backend.get('warm-up');
+  const outcomes = await Promise.allSettled([
+    app.backend.store(success('ok-1', 1), 60_000),
+    app.backend.store({ ...success('too-long', 1), status: 'S'.repeat(51) }, 60_000), // status is VARCHAR(50)
+    app.backend.store(success('ok-2', 2), 60_000),
+  ]);
+  expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  const err = (outcomes[1] as PromiseRejectedResult).reason as Error;
+  expect(err).toBeInstanceOf(BackendError);
+  expect(err.message).toMatch(/could not store the S+ state of task too-long: value too long/);
+  expect(await app.asyncResult('ok-2').get({ timeout: 5_000 })).toBe(2);
+});
+
 test('tables dropped under a running backend are created again on the next call', async () => {
   const db = await pg.createDatabase();
   const app = makeApp(`db+${db}`);
