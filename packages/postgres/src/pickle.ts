@@ -448,12 +448,12 @@ class Writer {
     if (v instanceof PyTuple) return this.#tuple(v.items);
     if (Array.isArray(v)) {
       this.op(0x5d, 0x94);
-      return this.#batched(v.length, (i) => this.value(v[i]), 0x61, 0x65);
+      return this.#batched(v.length, (i) => this.value(v[i]), 0x61, 0x65, false);
     }
     if (typeof v === 'object') {
       const entries = Object.entries(v as Dict);
       this.op(0x7d, 0x94);
-      return this.#batched(entries.length, (i) => (this.value(entries[i]![0]), this.value(entries[i]![1])), 0x73, 0x75);
+      return this.#batched(entries.length, (i) => (this.value(entries[i]![0]), this.value(entries[i]![1])), 0x73, 0x75, true);
     }
     throw new PickleError(`a ${typeof v} is not a JSON value`);
   }
@@ -469,18 +469,23 @@ class Writer {
     this.op(0x74, 0x94);
   }
 
-  #batched(n: number, item: (i: number) => void, one: number, many: number): void {
-    for (let start = 0; start < n; start += BATCH) {
-      const end = Math.min(n, start + BATCH);
-      if (end - start === 1) {
-        item(start);
-        this.op(one);
-        continue;
-      }
-      this.op(0x28);
-      for (let i = start; i < end; i++) item(i);
-      this.op(many);
+  /**
+   * Items as CPython's pickler batches them: one item alone with `one`; otherwise MARK … `many` per 1,000 items,
+   * and for dicts (`emptyTail`) one more, empty, batch after a full one.
+   */
+  #batched(n: number, item: (i: number) => void, one: number, many: number, emptyTail: boolean): void {
+    if (n === 0) return;
+    if (n === 1) {
+      item(0);
+      return this.op(one);
     }
+    let i = 0;
+    let inBatch: number;
+    do {
+      this.op(0x28);
+      for (inBatch = 0; i < n && inBatch < BATCH; inBatch++) item(i++);
+      this.op(many);
+    } while (emptyTail ? inBatch === BATCH : i < n);
   }
 }
 
