@@ -1,3 +1,4 @@
 export { createBackend, PostgresBackend } from './backend';
-export { pickle, unpickle, PickleError, PyTuple } from './pickle';
+export { pickle, PickleError, PyTuple } from './pickle';
+export { unpickle } from './unpickle';
 export { CELERY_DDL, CHANNEL } from './schema';

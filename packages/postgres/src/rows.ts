@@ -1,6 +1,7 @@
 // A ResultMeta to and from a celery_taskmeta row: the result pickled (Celery's PickleType column), date_done naive UTC.
 import { READY_STATES, type ResultMeta } from '@celeriac/core';
-import { pickle, PickleError, PyTuple, unpickle } from './pickle';
+import { pickle, PickleError, PyTuple } from './pickle';
+import { unpickle } from './unpickle';
 
 /** The columns celeriac reads (date_done as text: naive UTC, microseconds). */
 export interface TaskRow {

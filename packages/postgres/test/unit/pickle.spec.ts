@@ -1,7 +1,8 @@
 // The restricted pickle reader/writer: byte-equal to Python for JSON-like values, the allow-listed classes read as
 // strings, and garbage or hostile pickles refused with a PickleError — never executed, never a crash or a hang.
 import { randomBytes } from 'node:crypto';
-import { pickle, PickleError, PyTuple, unpickle } from '../../src/pickle';
+import { pickle, PickleError, PyTuple } from '../../src/pickle';
+import { unpickle } from '../../src/unpickle';
 
 const hex = (h: string) => Buffer.from(h, 'hex');
 
