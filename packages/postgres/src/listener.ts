@@ -149,6 +149,8 @@ export class ResultListener {
       return;
     }
     const taskId = String(payload.task_id);
+    // NOTE: a state too large for the payload is read from the row, which may already hold a later state: that one
+    // is then heard twice (watch() skips a repeat, get() settles once); none is heard out of order.
     const meta = this.#deps.decode(payload);
     this.#dispatch(taskId, () => (meta ? Promise.resolve(meta) : this.#deps.read([taskId]).then((m) => m[0] ?? null)));
   }

@@ -127,6 +127,19 @@ export function describeResultBackend(label: string, target: BackendTarget): voi
       expect(heardToo).toHaveLength(4);
     });
 
+    test('a listener hears a large state as it was stored (over 8 KB: more than a NOTIFY payload holds)', async () => {
+      const listening = open();
+      const taskId = id();
+      const heard: ResultMeta[] = [];
+      await listening.subscribe(taskId, (m) => heard.push(m));
+      const big = makeMeta(taskId, 'SUCCESS', { rows: Array.from({ length: 2_000 }, (_, i) => ({ i, name: `row ${i}` })) }, { done: true });
+      const progress = makeMeta(taskId, 'PROGRESS', { step: 1 });
+      await open().store(progress, DAY);
+      await open().store(big, DAY);
+      await until('both states', () => heard.length === 2);
+      expect(heard).toEqual([progress, big]);
+    });
+
     test('a listener that throws is reported as a process warning; the store and the other listeners go on', async () => {
       const b = open();
       const taskId = id();
