@@ -17,6 +17,9 @@ const CLEANUP = `WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtext('celeri
 SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM sets) AS n`;
 
 const UNDEFINED_TABLE = '42P01';
+const DATA_FAULT = /^(22|23)/; // SQLSTATE classes: data exception, integrity constraint violation
+const ID_MAX = 155; // celery_taskmeta.task_id VARCHAR(155)
+const STATUS_MAX = 50; // celery_taskmeta.status VARCHAR(50)
 
 const naiveUtcNow = () => `${new Date().toISOString().slice(0, 23)}000`;
 
@@ -72,8 +75,11 @@ export class PostgresBackend implements ResultBackend {
       await this.#ready();
       return (await this.#pool.query<R>(sql, params)).rows;
     } catch (err) {
+      const code = String((err as { code?: unknown }).code ?? '');
       // NOTE: the tables went away (dropped, a database restored): the next call creates them again.
-      if ((err as { code?: string }).code === UNDEFINED_TABLE) this.#schema = null;
+      if (code === UNDEFINED_TABLE) this.#schema = null;
+      // NOTE: data the table cannot hold is refused the same way every time: not a BackendError, which workers retry.
+      if (DATA_FAULT.test(code)) throw new SerializationError(`Result backend ${this.url} refused to ${what}: ${(err as Error).message}`, { cause: err });
       return this.#fail(what)(err);
     }
   }
@@ -89,6 +95,8 @@ export class PostgresBackend implements ResultBackend {
       // NOTE: permanent, unlike a BackendError: a worker does not retry it.
       throw new SerializationError(`Cannot store the state of task ${meta.task_id}: ${err.message}`);
     }
+    const tooLong = meta.task_id.length > ID_MAX ? `its id is longer than ${ID_MAX} characters` : meta.status.length > STATUS_MAX ? `the state name ${JSON.stringify(meta.status)} is longer than ${STATUS_MAX} characters` : null;
+    if (tooLong) throw new SerializationError(`Cannot store the state of task ${meta.task_id} in ${this.url}: ${tooLong}, more than Celery's celery_taskmeta holds`);
     return this.#writer.write([meta.task_id, meta.status, result, meta.date_done ?? naiveUtcNow(), meta.traceback, storedName(meta)]);
   }
 

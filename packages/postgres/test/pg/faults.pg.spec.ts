@@ -2,7 +2,7 @@
 // time), the LISTEN connection cut while a waiter waits (the state stored meanwhile is re-read), a server restart,
 // and results past `resultExpires` (deleted by the worker's periodic clean-up).
 import { randomUUID } from 'node:crypto';
-import { BackendError, consoleLogger, createApp, type Celeriac, type Logger } from '@celeriac/core';
+import { BackendError, consoleLogger, createApp, SerializationError, type Celeriac, type Logger, type TaskContext } from '@celeriac/core';
 import { freePort } from '../../../core/test/support/redis-server';
 import { startPostgres, type PgServer } from '../support/pg-server';
 
@@ -97,20 +97,44 @@ test('a server restart: stores and waits work again afterwards, a waiter across 
   expect(await app.asyncResult('before').get({ timeout: 5_000 })).toBe(1);
 });
 
-test('a state the table cannot hold fails alone with a BackendError, not the stores written with it', async () => {
+test('what the table cannot hold is refused for good (SerializationError, which workers do not retry), alone', async () => {
   const db = await pg.createDatabase();
   const app = makeApp(`db+${db}`);
   await app.backend.get('warm-up');
   const outcomes = await Promise.allSettled([
     app.backend.store(success('ok-1', 1), 60_000),
     app.backend.store({ ...success('too-long', 1), status: 'S'.repeat(51) }, 60_000), // status is VARCHAR(50)
+    app.backend.store({ ...success('nul', 1), traceback: 'a NUL \u0000 byte' }, 60_000), // refused by the server
+    app.backend.store(success('x'.repeat(156), 1), 60_000), // task_id is VARCHAR(155)
     app.backend.store(success('ok-2', 2), 60_000),
   ]);
-  expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-  const err = (outcomes[1] as PromiseRejectedResult).reason as Error;
-  expect(err).toBeInstanceOf(BackendError);
-  expect(err.message).toMatch(/could not store the S+ state of task too-long: value too long/);
+  expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+  const [tooLong, nul, longId] = [1, 2, 3].map((i) => (outcomes[i] as PromiseRejectedResult).reason as Error);
+  for (const err of [tooLong, nul, longId]) expect(err).toBeInstanceOf(SerializationError);
+  expect(tooLong!.message).toMatch(/Cannot store the state of task too-long in db\+postgresql:.*: the state name "S+" is longer than 50 characters/);
+  expect(nul!.message).toMatch(/refused to store the SUCCESS state of task nul: .*0x00/);
+  expect(longId!.message).toMatch(/its id is longer than 155 characters/);
   expect(await app.asyncResult('ok-2').get({ timeout: 5_000 })).toBe(2);
+});
+
+test('a worker whose task reports a state the table cannot hold: the task can catch it, and ends stored', async () => {
+  const db = await pg.createDatabase();
+  const app = makeApp(`db+${db}`, { broker: `memory://${randomUUID()}` });
+  const task = app.task(
+    'faults.long_state',
+    async (ctx: TaskContext) => {
+      const err = await ctx.updateState({ state: 'A-STATE-NAME-FAR-LONGER-THAN-FIFTY-CHARACTERS-OF-VARCHAR', meta: {} }).then(() => null, (e: Error) => e);
+      return err?.name ?? 'stored';
+    },
+    { bind: true },
+  );
+  const worker = app.worker({ concurrency: 1 });
+  await worker.start();
+  try {
+    expect(await (await task.delay()).get({ timeout: 20_000 })).toBe('SerializationError');
+  } finally {
+    await worker.close();
+  }
 });
 
 test('tables dropped under a running backend are created again on the next call', async () => {
