@@ -44,7 +44,8 @@ export class PostgresBackend implements ResultBackend {
     // NOTE: an idle client whose server went away; the next query takes a fresh one.
     this.#pool.on('error', (err) => logger.debug(`result backend ${this.url}: idle connection lost: ${err.message}`));
     this.#listener = new ResultListener({
-      config: { ...base, keepAlive: true },
+      // NOTE: TCP keepalive after 10 s idle: a server that vanished without closing is noticed, and re-listened to.
+      config: { ...base, keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
       logger,
       url: this.url,
       decode: (p) => this.#decodePayload(p),
