@@ -60,11 +60,22 @@ const NOTIFY_TRIGGER = `DO $do$ BEGIN
   END IF;
 END $do$`;
 
+// NOTE: a role that may not create (no CREATE on the schema, as on PostgreSQL 15's public schema by default, not the
+// table's owner) works on tables someone else made, as long as they are complete: nothing is created then.
+const PRESENT = `SELECT to_regclass('celery_taskmeta') IS NOT NULL AND to_regclass('celery_tasksetmeta') IS NOT NULL
+    AND to_regclass('task_id_sequence') IS NOT NULL AND to_regclass('taskset_id_sequence') IS NOT NULL
+    AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'celeriac_taskmeta_notify' AND tgrelid = to_regclass('celery_taskmeta')) AS ready`;
+
+/** Everything this package creates, as one script a DBA can run for a role that may not create tables. */
+export const SCHEMA_SQL = [...CELERY_DDL, NOTIFY_FUNCTION, NOTIFY_TRIGGER].map((sql) => `${sql};`).join('\n\n');
+
 /** Creates what is missing (the tables, on a table Python made only the trigger), one backend at a time. */
 export async function ensureSchema(pool: Pool): Promise<void> {
   const client: PoolClient = await pool.connect();
   let failed: unknown = null;
   try {
+    const [present] = (await client.query<{ ready: boolean }>(PRESENT)).rows;
+    if (present?.ready) return;
     await client.query('BEGIN');
     // NOTE: concurrent CREATE … IF NOT EXISTS can still collide in the catalogs: one celeriac process at a time.
     await client.query("SELECT pg_advisory_xact_lock(hashtext('celeriac_schema'))");
@@ -75,8 +86,18 @@ export async function ensureSchema(pool: Pool): Promise<void> {
   } catch (err) {
     failed = err;
     await client.query('ROLLBACK').catch(() => undefined);
+    if ((err as { code?: string }).code === INSUFFICIENT_PRIVILEGE) {
+      throw new SchemaPrivilegeError(`cannot create Celery's result tables or celeriac's NOTIFY trigger (${(err as Error).message}); have them created once by a role that may (the SQL is SCHEMA_SQL, exported by @celeriac/postgres)`, { cause: err });
+    }
     throw err;
   } finally {
-    client.release(failed instanceof Error ? failed : undefined);
+    client.release(failed instanceof Error && !(failed as { code?: string }).code ? failed : undefined);
   }
+}
+
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/** The role may not create what is missing (the message says what to do). */
+export class SchemaPrivilegeError extends Error {
+  override name = 'SchemaPrivilegeError';
 }

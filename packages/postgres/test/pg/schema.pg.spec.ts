@@ -1,7 +1,9 @@
 // Celery 5.2's tables, byte for byte in the catalog: celeriac's and SQLAlchemy's create the same thing, rows take
 // ids from the sequence, date_done is naive UTC, the result column holds Python's pickle; the trigger is added to
 // a table Python made.
+import { randomUUID } from 'node:crypto';
 import { consoleLogger, createApp, type Celeriac } from '@celeriac/core';
+import { SCHEMA_SQL } from '../../src';
 import { startPostgres, type PgServer } from '../support/pg-server';
 import { pgApp, pgAppEnv } from './interop-support';
 
@@ -76,4 +78,26 @@ test("a row as Python's would be: id from task_id_sequence, naive UTC date_done,
   expect(Number(skew)).toBeLessThan(60);
   const [{ last_value }] = await pg.query<{ last_value: string }>(url, 'SELECT last_value FROM task_id_sequence');
   expect(Number(last_value)).toBeGreaterThanOrEqual(2);
+});
+
+test('a role that may not create tables: a clear error while they are missing, then works on tables a DBA made', async () => {
+  const url = await pg.createDatabase();
+  const role = `celeriac_app_${randomUUID().slice(0, 8)}`;
+  await pg.query(url, `CREATE ROLE ${role} LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+  try {
+    const limited = backendOn(Object.assign(new URL(url), { username: role }).toString());
+    await expect(limited.get('x')).rejects.toThrow(/could not read the result of task x: cannot create Celery's result tables .*permission denied.*SCHEMA_SQL/);
+    await pg.query(url, SCHEMA_SQL);
+    await pg.query(url, `GRANT SELECT, INSERT, UPDATE, DELETE ON celery_taskmeta, celery_tasksetmeta TO ${role}; GRANT USAGE ON SEQUENCE task_id_sequence, taskset_id_sequence TO ${role}`);
+    const heard: string[] = [];
+    await limited.subscribe('x', (m) => heard.push(m.status));
+    await limited.store({ status: 'SUCCESS', result: 1, traceback: null, children: [], date_done: null, task_id: 'x' }, 60_000);
+    expect(await limited.get('x')).toMatchObject({ status: 'SUCCESS', result: 1 });
+    for (let i = 0; i < 200 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(heard).toEqual(['SUCCESS']);
+    expect(await limited.cleanup!(1)).toBeGreaterThanOrEqual(0);
+  } finally {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+    await pg.query(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+  }
 });
