@@ -137,6 +137,32 @@ test('a worker whose task reports a state the table cannot hold: the task can ca
   }
 });
 
+test('a server that stops answering: reads, stores and waits fail with a BackendError in bounded time, then recover', async () => {
+  const db = await pg.createDatabase();
+  const app = makeApp(`db+${db}`, { brokerConnectionTimeout: 1_000 });
+  await app.backend.store(success('before', 1), 60_000);
+  const resume = pg.stall();
+  let resumed = false;
+  try {
+    const started = Date.now();
+    const errors = await Promise.all([
+      app.asyncResult('before').state().catch((e: unknown) => e),
+      app.backend.store(success('during', 2), 60_000).catch((e: unknown) => e),
+      app.asyncResult(randomUUID()).get({ timeout: 60_000 }).catch((e: unknown) => e),
+    ]);
+    const took = Date.now() - started;
+    resume();
+    resumed = true;
+    for (const err of errors) expect(err).toBeInstanceOf(BackendError);
+    // query_timeout: twice brokerConnectionTimeout, at least 10 s; the connection timeout bounds new connections.
+    expect(took).toBeLessThan(25_000);
+  } finally {
+    if (!resumed) resume();
+  }
+  await until('the server answering again', () => app.backend.store(success('after', 3), 60_000).then(() => true, () => false));
+  expect(await app.asyncResult('after').get({ timeout: 10_000 })).toBe(3);
+});
+
 test('tables dropped under a running backend are created again on the next call', async () => {
   const db = await pg.createDatabase();
   const app = makeApp(`db+${db}`);

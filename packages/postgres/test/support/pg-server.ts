@@ -2,7 +2,7 @@
 // run as the `postgres` user since initdb refuses root) on a free loopback port in a temp dir. Every test file
 // works in databases of its own (createDatabase), dropped by stop(), so it never touches anyone else's tables.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +19,8 @@ export interface PgServer {
   query<T extends object = Record<string, unknown>>(url: string, sql: string, params?: unknown[]): Promise<T[]>;
   /** Immediate shutdown (own cluster only), then start again on the same port and data directory. */
   restart(): Promise<void>;
+  /** SIGSTOPs the server's processes (own cluster only): it accepts connections and answers nothing. Returns resume. */
+  stall(): () => void;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,16 @@ export async function startPostgres(options: { own?: boolean } = {}): Promise<Pg
       pgCtl('-m', 'immediate', 'stop');
       start();
       await waitUntilUp(admin);
+    },
+    stall() {
+      if (external) throw new Error('stall() needs a cluster of our own (startPostgres({ own: true }))');
+      const postmaster = Number(readFileSync(join(dir!, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      const pids = [postmaster, ...children];
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      return () => {
+        for (const pid of pids) process.kill(pid, 'SIGCONT');
+      };
     },
     async stop() {
       if (external) {
