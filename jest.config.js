@@ -23,5 +23,11 @@ module.exports = {
       transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
       slowTestThreshold: 30,
     },
+    {
+      ...preset,
+      displayName: 'postgres',
+      testMatch: ['<rootDir>/packages/*/test/**/*.pg.spec.ts'],
+      slowTestThreshold: 30,
+    },
   ],
 };

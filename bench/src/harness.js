@@ -6,10 +6,11 @@ const os = require('node:os');
 const path = require('node:path');
 const { median, parseArgs } = require('./util');
 const { startRedis } = require('./redis');
+const postgres = require('./postgres');
 const scenarios = require('./scenarios');
 const { printReport } = require('./report');
 
-const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue'];
+const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue', 'celeriac-pg'];
 const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'memory'];
 
 function config(opts) {
@@ -40,7 +41,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--systems ${ALL_SYSTEMS.join('
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) return console.log(USAGE);
-  const systemNames = opts.systems ?? ALL_SYSTEMS;
+  // celeriac-pg (results in PostgreSQL) joins the default run where a Postgres can be had.
+  const systemNames = opts.systems ?? ALL_SYSTEMS.filter((s) => s !== 'celeriac-pg' || postgres.available());
   const scenarioNames = opts.scenarios ?? ALL_SCENARIOS;
   for (const s of systemNames) if (!ALL_SYSTEMS.includes(s)) throw new Error(`unknown system ${s}\n${USAGE}`);
   for (const s of scenarioNames) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
@@ -53,6 +55,16 @@ async function main() {
 
   const redis = await startRedis();
   log(`redis-server ${redis.version} on port ${redis.port}`);
+  const pg = systemNames.includes('celeriac-pg') ? await postgres.startPostgres() : null;
+  if (pg) {
+    process.env.BENCH_DATABASE_URL = pg.url; // read by systems/celeriac-pg.js, here and in the worker children
+    log(`postgres ${pg.version} for celeriac+pg results`);
+    const flushRedis = redis.flush;
+    redis.flush = async () => {
+      await flushRedis();
+      await pg.flush();
+    };
+  }
   const samples = {};
   const record = (key, who, value) => ((samples[key] ??= {})[who] ??= []).push(value);
   const producers = {};
@@ -61,8 +73,8 @@ async function main() {
   let children = null;
   try {
     for (const s of systems) producers[s.name] = await s.producer(redis.url);
-    const ctx = { cfg, redis, systems, producers, record, log };
     for (const name of ALL_SCENARIOS.filter((s) => scenarioNames.includes(s))) {
+      const ctx = { cfg, redis, systems: systems.filter((s) => !s.scenarios || s.scenarios.includes(name)), producers, record, log };
       log(`scenario ${name}`);
       await redis.flush();
       if ((name === 'process' || name === 'latency') && !children) children = await scenarios.startWorkers(ctx);
@@ -76,6 +88,7 @@ async function main() {
     if (children) await Promise.all(Object.values(children).map((c) => c.exit()));
     await Promise.all(Object.values(producers).map((p) => p.close()));
     await redis.stop();
+    await pg?.stop();
   }
 
   const medians = {};
@@ -84,7 +97,7 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
-    machine: { cpu: os.cpus()[0].model, cores: os.cpus().length, node: process.version, redis: redis.version },
+    machine: { cpu: os.cpus()[0].model, cores: os.cpus().length, node: process.version, redis: redis.version, ...(pg ? { postgres: pg.version } : {}) },
     versions: Object.fromEntries(
       ['bullmq', 'bee-queue', 'fastify', 'express', 'autocannon', 'ioredis', ...(systemNames.includes('celeriac') ? ['@celeriac/core'] : [])]
         .map((p) => [p, packageVersion(p)]),

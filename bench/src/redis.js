@@ -1,22 +1,11 @@
 'use strict';
 // Starts a private redis-server from PATH on a free loopback port, plus an admin client.
 const { spawn } = require('node:child_process');
-const net = require('node:net');
 const fs = require('node:fs');
+const { freePort } = require('./util');
 const os = require('node:os');
 const path = require('node:path');
 const Redis = require('ioredis');
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 
 async function startRedis() {
   const port = await freePort();

@@ -1,5 +1,6 @@
 'use strict';
-// Small shared helpers: clock, statistics, payloads, argument parsing.
+// Small shared helpers: clock, statistics, payloads, argument parsing, a free port.
+const net = require('node:net');
 // Milliseconds with sub-ms resolution, comparable across processes on one machine: the system's monotonic clock
 // (process.hrtime reads CLOCK_MONOTONIC on Linux, one clock for every process).
 // NOTE: not performance.timeOrigin + performance.now(): each process fixes its timeOrigin from the wall clock when it
@@ -52,4 +53,16 @@ function parseArgs(argv) {
   return opts;
 }
 
-module.exports = { now, median, percentile, makePayload, pool, parseArgs };
+// A free loopback port for a server the bench starts (redis-server, postgres).
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+module.exports = { now, median, percentile, makePayload, pool, parseArgs, freePort };

@@ -16,8 +16,8 @@ module.exports = {
   name: 'celeriac',
   label: 'celeriac',
 
-  async producer(url) {
-    const app = core.createApp('bench', { broker: url });
+  async producer(url, { backend } = {}) {
+    const app = core.createApp('bench', { broker: url, ...(backend ? { backend } : {}) });
     const noop = app.task(TASK, async () => null);
     return {
       send: async (payload) => (await noop.delay(payload)).id,
@@ -27,8 +27,8 @@ module.exports = {
     };
   },
 
-  async worker(url, { concurrency, onTask, onDone }) {
-    const app = core.createApp('bench', { broker: url });
+  async worker(url, { concurrency, onTask, onDone, backend }) {
+    const app = core.createApp('bench', { broker: url, ...(backend ? { backend } : {}) });
     app.task(TASK, async (payload) => {
       onTask(payload);
       return null;

@@ -16,8 +16,8 @@ export class ConfigurationError extends CeleriacError {
 
 /** Task arguments cannot travel as JSON, or the message is larger than `taskMessageMaxSize`. */
 export class SerializationError extends CeleriacError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'SerializationError';
   }
 }

@@ -30,7 +30,7 @@ export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
 export type { Broker, OutgoingMessage, BrokerConsumer, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry, SlotRequest, DedupRequest } from './broker/broker';
 export type { RateLimit } from './limits/rate';
-export type { ResultBackend } from './backend/backend';
+export { notify as notifyResultListener, type ResultBackend } from './backend/backend';
 export type { ResultMeta, ExceptionInfo } from './protocol/result-meta';
 export type { TaskMessage, SignatureDict } from './protocol/message';
 export { consoleLogger, fromNestLogger, type Logger, type LogLevel, type NestStyleLogger } from './utils/logger';

@@ -10,6 +10,11 @@ export interface ResultBackend {
   /** Calls `listener` with every state stored for the task from now on. Resolves once listening. */
   subscribe(taskId: string, listener: (meta: ResultMeta) => void): Promise<() => void>;
   close(): Promise<void>;
+  /**
+   * For stores that do not expire entries themselves (a database): deletes the results stored more than
+   * `olderThanMs` ago and resolves how many went (Celery's `backend.cleanup()`). Workers call it periodically.
+   */
+  cleanup?(olderThanMs: number): Promise<number>;
 }
 
 /**

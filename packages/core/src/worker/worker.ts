@@ -9,6 +9,7 @@ import { isTransient } from '../errors';
 import { MalformedMessage, decodeMessage, type TaskMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
 import { MAX_TIMER_MS, setLongTimeout } from '../utils/timers';
+import { startBackendCleanup } from './cleanup';
 import { banner, unconsumed, type BannerInfo } from './banner';
 import { OutageLog } from './outage';
 import type { WorkerContext } from './context';
@@ -70,6 +71,7 @@ export class Worker extends TypedEmitter implements JobHost {
   #loop: Promise<void> | null = null;
   #slotFreed: (() => void) | null = null;
   #heartbeatTimer: NodeJS.Timeout | null = null;
+  #stopCleanup: (() => Promise<void>) | null = null;
   #promoteTimer: NodeJS.Timeout | null = null;
   #promoteAt: number | null = null;
   #unsubscribeControl: (() => Promise<void>) | null = null;
@@ -179,6 +181,7 @@ export class Worker extends TypedEmitter implements JobHost {
       throw err;
     }
     this.#heartbeatTimer = setInterval(() => void this.#beat().catch((e) => this.reportError(e)), this.heartbeatInterval);
+    this.#stopCleanup = startBackendCleanup(this.app.backend, this.app.settings.resultExpires, this.logger, (e) => this.reportError(e));
     this.#loop = this.#fetchLoop();
     this.logger.info(`worker ${this.id} ready: queues ${this.queues.join(',')}, concurrency ${this.concurrency}`);
     this.emit('ready');
@@ -513,6 +516,7 @@ export class Worker extends TypedEmitter implements JobHost {
     clearTimeout(grace);
     await this.#unsubscribeControl?.().catch(() => undefined);
     await Promise.all([...this.#pendingWrites]);
+    await this.#stopCleanup?.();
     await this.consumer.stop();
     this.#state = 'closed';
     this.logger.info(`worker ${this.id} closed (${this.#processed} processed)`);

@@ -1,45 +1,19 @@
-// The two environments the status suites run on: memory:// with a backend that counts its subscriptions and lookups,
+// The two environments the status suites run on: memory:// with a backend that counts its subscriptions and lookups
+// (counting-backend.ts),
 // and a real redis-server whose subscriptions Redis itself counts (PUBSUB NUMSUB).
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { consoleLogger, createApp, type AppConfig, type Celeriac, type ResultBackend } from '../../src';
+import { consoleLogger, createApp, type AppConfig, type Celeriac } from '../../src';
 import { MemoryBackend } from '../../src/backend/memory';
+import { CountingBackend, countedStatusEnv } from './counting-backend';
 import { startRedis } from './redis-server';
 import type { StatusEnv } from './status-suite';
 
-/** A memory backend that counts live listeners per task and lookups: given to createApp as an instance. */
-export class CountingBackend extends MemoryBackend implements ResultBackend {
-  readonly live = new Map<string, number>();
-  gets = 0;
-  override get(taskId: string) {
-    this.gets++;
-    return super.get(taskId);
-  }
-  override async subscribe(taskId: string, listener: Parameters<ResultBackend['subscribe']>[1]) {
-    const stop = await super.subscribe(taskId, listener);
-    this.live.set(taskId, (this.live.get(taskId) ?? 0) + 1);
-    let stopped = false;
-    return () => {
-      if (!stopped) this.live.set(taskId, this.live.get(taskId)! - 1);
-      stopped = true;
-      stop();
-    };
-  }
-}
-
 export async function memoryStatusEnv(name: string, config: AppConfig = {}): Promise<StatusEnv> {
   const url = `memory://${randomUUID()}`;
-  const backend = new CountingBackend(url);
+  const backend = new CountingBackend(new MemoryBackend(url));
   const app = createApp(name, { broker: url, backend, logger: consoleLogger('silent'), ...config });
-  return {
-    app,
-    subscriptions: async (id) => backend.live.get(id) ?? 0,
-    lookups: () => backend.gets,
-    close: async () => {
-      await app.close();
-      await backend.close();
-    },
-  };
+  return countedStatusEnv(app, backend);
 }
 
 export async function redisStatusEnv(name: string, config: AppConfig = {}): Promise<StatusEnv> {
