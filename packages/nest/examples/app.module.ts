@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { CeleriacModule } from '@celeriac/nest';
+import { APP_FILTER } from '@nestjs/core';
+import { CeleriacExceptionFilter, CeleriacModule } from '@celeriac/nest';
 import { MailService, Mailer } from './mail.service';
 import { UsersController } from './users.controller';
 
@@ -9,6 +10,7 @@ import { UsersController } from './users.controller';
     CeleriacModule.forRoot({ name: 'shop', namespace: 'CELERIAC', statusRoutes: { path: 'tasks' } }),
   ],
   controllers: [UsersController],
-  providers: [Mailer, MailService],
+  // Redis down: 503 with Retry-After; arguments JSON cannot carry: 400 (core's errorReply).
+  providers: [Mailer, MailService, { provide: APP_FILTER, useClass: CeleriacExceptionFilter }],
 })
 export class AppModule {}

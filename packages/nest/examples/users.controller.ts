@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { acceptedBody } from '@celeriac/core';
 import { MailService } from './mail.service';
 
 @Controller('users')
@@ -10,6 +11,6 @@ export class UsersController {
   @HttpCode(202)
   async register(@Body() dto: { email: string; username: string }) {
     const res = await this.mail.sendRegisterActiveMail.delay(dto.email, dto.username, randomUUID());
-    return { task_id: res.id, status_url: `/tasks/${res.id}` };
+    return acceptedBody(res, '/tasks'); // { task_id, status_url: '/tasks/<id>' }
   }
 }
