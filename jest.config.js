@@ -14,5 +14,11 @@ module.exports = {
       testMatch: ['<rootDir>/packages/*/test/**/*.redis.spec.ts', '<rootDir>/apps/*/test/**/*.redis.spec.ts'],
       slowTestThreshold: 30,
     },
+    {
+      ...preset,
+      displayName: 'sentinel',
+      testMatch: ['<rootDir>/packages/*/test/**/*.sentinel.spec.ts'],
+      slowTestThreshold: 30,
+    },
   ],
 };

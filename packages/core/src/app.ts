@@ -13,6 +13,7 @@ import { RedisBackend } from './redis/backend';
 import { RedisBroker } from './redis/broker';
 import type Redis from 'ioredis';
 import { ConnectionPool } from './redis/connection';
+import { isSentinelUrl } from './redis/sentinel';
 import { TaskRegistry } from './registry';
 import { loadTransport, transportPackage, type TransportContext } from './transports';
 import { AsyncResult } from './result';
@@ -55,6 +56,23 @@ function redisUrlOf(what: string, client: Redis): string {
   const o = client.options;
   const host = o.path ? 'localhost' : (o.host ?? '127.0.0.1');
   return `${o.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${o.port ?? 6379}/${o.db ?? 0}`;
+}
+
+/**
+ * Names the master of each sentinel:// URL in use. The backend's options fall back to the broker's (a backend on
+ * the same sentinels as the broker needs no second masterName).
+ */
+function useSentinels(pool: ConnectionPool, s: Settings): void {
+  if (isSentinelUrl(s.brokerUrl)) pool.useSentinel(s.brokerUrl, s.brokerTransportOptions);
+  const backend = s.resultBackend ?? s.brokerUrl;
+  if (!isSentinelUrl(backend)) return;
+  const options = { ...s.brokerTransportOptions, ...s.resultBackendTransportOptions };
+  if (backend === s.brokerUrl && options.masterName !== s.brokerTransportOptions.masterName) {
+    throw new ConfigurationError(
+      `\`resultBackend\` is the broker's Sentinel URL but \`resultBackendTransportOptions.masterName\` ("${options.masterName}") differs from \`brokerTransportOptions.masterName\` ("${s.brokerTransportOptions.masterName}"); one URL reaches one master`,
+    );
+  }
+  pool.useSentinel(backend, options, 'resultBackend', 'resultBackendTransportOptions');
 }
 
 export class Celeriac implements WorkerContext {
@@ -144,6 +162,7 @@ export class Celeriac implements WorkerContext {
     if (!this.#pool) {
       this.#pool = new ConnectionPool(this.#settings.brokerConnectionTimeout, this.logger);
       for (const [url, client] of this.#adopted) this.#pool.adopt(url, client);
+      useSentinels(this.#pool, this.#settings);
     }
     return this.#pool;
   }

@@ -9,8 +9,10 @@ import { celeriacKeys, celeryKeys } from './keys';
 import type { Connection, ConnectionPool } from './connection';
 import { withScripts } from './scripts';
 import { RedisConsumer } from './consumer';
+import { isSentinelUrl, parseSentinelUrl } from './sentinel';
 
 export function dbOf(url: string): number {
+  if (isSentinelUrl(url)) return parseSentinelUrl('brokerUrl', url).db;
   const path = new URL(url).pathname.replace(/^\//, '');
   return path && /^\d+$/.test(path) ? Number(path) : 0;
 }
