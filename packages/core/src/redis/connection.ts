@@ -12,6 +12,8 @@ export type Notice = (message: string) => void;
 
 const NO_PASSWORD_NEEDED = /no password is set|without any password configured/i;
 const NO_SUCH_DB = /DB index is out of range/i;
+/** ioredis refused to write the command (no connection at that moment): it never reached Redis. */
+const NOT_SENT = /Stream isn't writeable/;
 
 export interface ConnectionOptions {
   /** How long a command may wait for the connection before failing. */
@@ -169,9 +171,10 @@ export class Connection {
         },
         (err: unknown) => {
           this.#pending.delete(pending);
-          // NOTE: a demoted master (after a Sentinel failover) refuses writes with READONLY and ran nothing: once
-          // the client has reconnected to the master the sentinels name now, the same command is sent again.
-          if (err instanceof Error && isStaleMaster(err) && this.#sentinel && Date.now() - since < this.timeout) {
+          // NOTE: a demoted master (after a Sentinel failover) refuses writes with READONLY, and a command issued as
+          // the failover watch drops the connection is never written: neither ran. Once the client has reconnected
+          // to the master the sentinels name now, the same command is sent again.
+          if (this.#sentinel && err instanceof Error && (isStaleMaster(err) || NOT_SENT.test(err.message)) && Date.now() - since < this.timeout) {
             const retry = () => this.run(what, fn, since).then(resolve, reject);
             setTimeout(retry, 50);
             return;
