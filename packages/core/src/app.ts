@@ -54,6 +54,10 @@ const isRedisClient = (v: unknown): v is Redis =>
 function redisUrlOf(what: string, client: Redis): string {
   if ((client as { isCluster?: boolean }).isCluster) throw new ConfigurationError(`\`${what}\`: Redis Cluster is not supported (Celery's keys span slots)`);
   const o = client.options;
+  if (o.sentinels?.length) {
+    const addr = o.sentinels.map((h) => `sentinel://${h.host?.includes(':') ? `[${h.host}]` : (h.host ?? '127.0.0.1')}:${h.port ?? 26379}`);
+    return `${addr.join(';')}${o.db ? `/${o.db}` : ''}`;
+  }
   const host = o.path ? 'localhost' : (o.host ?? '127.0.0.1');
   return `${o.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${o.port ?? 6379}/${o.db ?? 0}`;
 }

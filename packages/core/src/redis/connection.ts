@@ -5,7 +5,7 @@ import { BrokerError } from '../errors';
 import { redactUrl } from '../config';
 import { setLongTimeout } from '../utils/timers';
 import type { Logger } from '../utils/logger';
-import { isSentinelUrl, isStaleMaster, sentinelOptions, type TransportOptions } from './sentinel';
+import { isSentinelUrl, isStaleMaster, parseSentinelUrl, sentinelOptions, type TransportOptions } from './sentinel';
 
 /** Where a connection reports what is worth an operator's attention (deduplicated by the pool). */
 export type Notice = (message: string) => void;
@@ -80,7 +80,7 @@ export class Connection {
     if (base) delete options.tls;
     // NOTE: a sentinel:// URL is not ioredis' to parse: the pool gives its sentinels and master in `extra`.
     this.client = base ? base.duplicate(options) : options.sentinels ? new Redis(options) : new Redis(url, options);
-    if (options.sentinels ? options.password : new URL(url).password) this.#quietAuth(notice);
+    if (this.#sentinel ? parseSentinelUrl('brokerUrl', url).password : new URL(url).password) this.#quietAuth(notice);
     if (options.sentinels) {
       this.client.on('sentinelError', (err: Error) => (this.#sentinelError = err));
       this.client.on('ready', () => (this.#sentinelError = null));
@@ -311,6 +311,7 @@ export class ConnectionPool {
    * `setting` and `optionsName` when the URL is malformed or no master is named.
    */
   useSentinel(url: string, options: TransportOptions, setting = 'brokerUrl', optionsName = 'brokerTransportOptions'): void {
+    if (this.#bases.has(url)) return; // an adopted client names its own master
     this.#sentinels.set(url, sentinelOptions(setting, url, options, optionsName));
   }
 
@@ -320,7 +321,8 @@ export class ConnectionPool {
    * connections only: each watch holds a connection to every sentinel).
    */
   #extra(url: string, own: RedisOptions, watch = false): RedisOptions {
-    if (!isSentinelUrl(url)) return own;
+    // NOTE: a copy of an adopted client carries its sentinels and master already.
+    if (!isSentinelUrl(url) || this.#bases.has(url)) return own;
     const s = this.#sentinels.get(url) ?? sentinelOptions('brokerUrl', url, {}, 'brokerTransportOptions');
     return { ...s, ...own, failoverDetector: watch };
   }
