@@ -110,7 +110,7 @@ describe('createApp(name, { broker, backend, ...settings })', () => {
     expect(notUrl.message).toContain('`brokerUrl`');
     const kafka = errorOf(() => createApp('x', { broker: 'kafka://guest:hunter2@rabbit:9092' }));
     expect(kafka.message).toContain('kafka:');
-    expect(kafka.message).toContain('memory://, redis://, rediss://, or amqp://');
+    expect(kafka.message).toContain('memory://, redis://, rediss://, sentinel://, or amqp://');
     expect(kafka.message).not.toContain('hunter2');
   });
 

@@ -77,6 +77,13 @@ describe('sentinel:// URLs', () => {
 });
 
 describe('transport options', () => {
+  it('default to none (Celery: {}), frozen so no app can change another one', () => {
+    const app = createApp('s');
+    expect(app.settings.brokerTransportOptions).toEqual({});
+    expect(app.settings.resultBackendTransportOptions).toEqual({});
+    expect(Object.isFrozen(app.settings.brokerTransportOptions)).toBe(true);
+  });
+
   it('refuse unknown keys with a hint, and values that are not strings', () => {
     expect(errorOf(() => createApp('s', { brokerTransportOptions: { master_name: 'm' } as never })).message).toBe(
       'Unknown option `brokerTransportOptions.master_name`. Did you mean `masterName`? (known: masterName, sentinelPassword, sentinelUsername)',
