@@ -5,16 +5,7 @@ import { ConnectionPool } from '../../src/redis/connection';
 import { dbOf } from '../../src/redis/broker';
 import { parseSentinelUrl } from '../../src/redis/sentinel';
 import { freePort } from '../support/redis-server';
-import { rejectionOf } from '../support/rejection';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
+import { errorOf, rejectionOf } from '../support/rejection';
 
 const URL3 = 'sentinel://:s3cret@h1:26380/3;sentinel://h2;sentinel://[::1]:26381';
 
