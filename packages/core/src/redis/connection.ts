@@ -137,7 +137,7 @@ export class Connection {
         else resolve();
       };
       const timer = setLongTimeout(() => {
-        const why = this.#lastError ? ` (${this.#lastError.message}${this.#sentinelWhy()})` : '';
+        const why = this.#noSuchMaster() ?? (this.#lastError ? ` (${this.#lastError.message})` : '');
         done(new BrokerError(`Redis at ${this.safeUrl} is unreachable: no connection within ${this.timeout} ms${why}`));
       }, this.timeout);
       const onReady = () => done();
@@ -149,12 +149,11 @@ export class Connection {
     return this.#waiting;
   }
 
-  /** Why the sentinels gave no master, for the "unreachable" error. */
-  #sentinelWhy(): string {
+  /** When the sentinels answered but know no master by the configured name: that, for the "unreachable" error. */
+  #noSuchMaster(): string | undefined {
     const m = this.#sentinelError?.message;
-    if (!m) return '';
-    const name = (this.client.options as RedisOptions).name;
-    return /invalid reply: null/.test(m) ? `; ${m.replace(/ successfully, but got an invalid reply: null/, '')}, which knows no master named "${name}"` : `; ${m}`;
+    if (!m || !/No such master|invalid reply: null/.test(m)) return undefined;
+    return ` (the sentinels know no master named "${(this.client.options as RedisOptions).name}": ${m})`;
   }
 
   /** Runs `fn` once the client is ready, failing with a clear error if Redis stays away for `timeout` ms. */

@@ -1,7 +1,9 @@
-// Sentinel beyond the in-process suites: an ioredis sentinel client handed to createApp, and a worker of its own
-// process (the real CLI, the master named in CELERIAC_BROKER_TRANSPORT_OPTIONS) that resumes after a failover.
+// Sentinel beyond the in-process suites: a master name the sentinels do not know, an ioredis sentinel client handed
+// to createApp, and a worker of its own process (the real CLI, the master named in CELERIAC_BROKER_TRANSPORT_OPTIONS) that resumes after a failover.
 import Redis from 'ioredis';
-import { consoleLogger, createApp, type Celeriac } from '@celeriac/core';
+import { BrokerError, consoleLogger, createApp, type Celeriac } from '@celeriac/core';
+import { ConnectionPool } from '../../src/redis/connection';
+import { rejectionOf } from '../support/rejection';
 import { CliProcess, assertBuilt } from '../support/cli';
 import { startSentinels, type SentinelDeployment } from '../support/sentinel';
 
@@ -57,3 +59,15 @@ test('a CLI worker on sentinel:// resumes by itself after a failover', async () 
   await expect(after.get({ timeout: 20_000 })).resolves.toBe(42);
   expect(w.child.exitCode).toBeNull();
 }, 90_000);
+
+test('sentinels that know no such master: a BrokerError within the connection timeout that says so, password hidden', async () => {
+  const url = `sentinel://:pw@127.0.0.1:${deployment.sentinelPorts[0]};sentinel://127.0.0.1:${deployment.sentinelPorts[1]}`;
+  const pool = new ConnectionPool(1_000);
+  pool.useSentinel(url, { masterName: 'no-such-master' });
+  const conn = pool.command(url);
+  const err = await rejectionOf(conn.ready(), BrokerError);
+  expect(err.message).toMatch(/^Redis at sentinel:\/\/:\*\*\*@127\.0\.0\.1:\d+;sentinel:\/\/127\.0\.0\.1:\d+ is unreachable: no connection within 1000 ms/);
+  expect(err.message).toMatch(/\(the sentinels know no master named "no-such-master": /);
+  expect(err.message).not.toContain('pw@');
+  await pool.releaseCommand(url);
+}, 30_000);
