@@ -25,7 +25,8 @@ export interface Settings {
   brokerTransportOptions: TransportOptions;
   /**
    * Options of the result backend's transport (Celery's `result_backend_transport_options`): `masterName` for a
-   * sentinel:// backend. When the backend is the broker's URL and this names no master, the broker's options apply.
+   * sentinel:// backend. What it does not set comes from `brokerTransportOptions` (a backend on the broker's
+   * sentinels needs nothing more).
    * @default {}
    */
   resultBackendTransportOptions: TransportOptions;
