@@ -29,5 +29,11 @@ module.exports = {
       testMatch: ['<rootDir>/packages/*/test/**/*.pg.spec.ts'],
       slowTestThreshold: 30,
     },
+    {
+      ...preset,
+      displayName: 'sentinel',
+      testMatch: ['<rootDir>/packages/*/test/**/*.sentinel.spec.ts'],
+      slowTestThreshold: 30,
+    },
   ],
 };

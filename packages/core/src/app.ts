@@ -15,6 +15,7 @@ import { RedisBackend } from './redis/backend';
 import { RedisBroker } from './redis/broker';
 import type Redis from 'ioredis';
 import { ConnectionPool } from './redis/connection';
+import { isSentinelUrl } from './redis/sentinel';
 import { TaskRegistry } from './registry';
 import { loadTransport, transportPackage, type TransportContext } from './transports';
 import { AsyncResult } from './result';
@@ -56,12 +57,33 @@ const isRedisClient = (v: unknown): v is Redis =>
 function redisUrlOf(what: string, client: Redis): string {
   if ((client as { isCluster?: boolean }).isCluster) throw new ConfigurationError(`\`${what}\`: Redis Cluster is not supported (Celery's keys span slots)`);
   const o = client.options;
+  if (o.sentinels?.length) {
+    const addr = o.sentinels.map((h) => `sentinel://${h.host?.includes(':') ? `[${h.host}]` : (h.host ?? '127.0.0.1')}:${h.port ?? 26379}`);
+    return `${addr.join(';')}${o.db ? `/${o.db}` : ''}`;
+  }
   const host = o.path ? 'localhost' : (o.host ?? '127.0.0.1');
   return `${o.tls ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${o.port ?? 6379}/${o.db ?? 0}`;
 }
 
 /** One call of `app.sendMany()`: a signature, or a task name with its arguments and call options. */
 export type SendManyCall = Signature | { task: string; args?: unknown[]; options?: ApplyOptions };
+
+/**
+ * Names the master of each sentinel:// URL in use. The backend's options fall back to the broker's (a backend on
+ * the same sentinels as the broker needs no second masterName).
+ */
+function useSentinels(pool: ConnectionPool, s: Settings): void {
+  if (isSentinelUrl(s.brokerUrl)) pool.useSentinel(s.brokerUrl, s.brokerTransportOptions);
+  const backend = s.resultBackend ?? s.brokerUrl;
+  if (!isSentinelUrl(backend)) return;
+  const options = { ...s.brokerTransportOptions, ...s.resultBackendTransportOptions };
+  if (backend === s.brokerUrl && options.masterName !== s.brokerTransportOptions.masterName) {
+    throw new ConfigurationError(
+      `\`resultBackend\` is the broker's Sentinel URL but \`resultBackendTransportOptions.masterName\` ("${options.masterName}") differs from \`brokerTransportOptions.masterName\` ("${s.brokerTransportOptions.masterName}"); one URL reaches one master`,
+    );
+  }
+  pool.useSentinel(backend, options, 'resultBackend', 'resultBackendTransportOptions');
+}
 
 export class Celeriac implements WorkerContext, CanvasHost {
   readonly registry = new TaskRegistry();
@@ -150,6 +172,7 @@ export class Celeriac implements WorkerContext, CanvasHost {
     if (!this.#pool) {
       this.#pool = new ConnectionPool(this.#settings.brokerConnectionTimeout, this.logger);
       for (const [url, client] of this.#adopted) this.#pool.adopt(url, client);
+      useSentinels(this.#pool, this.#settings);
     }
     return this.#pool;
   }

@@ -1,6 +1,7 @@
 import { ConfigurationError } from './errors';
-import { OPTIONAL_TRANSPORTS } from './transport-schemes';
+import { OPTIONAL_TRANSPORTS, schemeOf } from './transport-schemes';
 import { rateInterval, type RateLimit } from './limits/rate';
+import { checkTransportOptions, isSentinelUrl, parseSentinelUrl, redactSentinelUrl, type TransportOptions } from './redis/sentinel';
 
 /** Where a task goes: a queue name, or `{ queue, priority }`. */
 export interface TaskRoute {
@@ -13,10 +14,23 @@ export interface TaskRoute {
  * @publicApi
  */
 export interface Settings {
-  /** Broker URL: `memory://`, `redis://[:password@]host:port/db` or `rediss://…`. @default 'memory://' */
+  /**
+   * Broker URL: `memory://`, `redis://[:password@]host:port/db`, `rediss://…`, or Redis Sentinel
+   * `sentinel://[:password@]host:26379[/db];sentinel://host2:26379` (with `brokerTransportOptions.masterName`).
+   * @default 'memory://'
+   */
   brokerUrl: string;
   /** Result backend URL. @default the broker URL */
   resultBackend: string | null;
+  /** Options of the broker's transport (Celery's `broker_transport_options`): `masterName` for sentinel://. @default {} */
+  brokerTransportOptions: TransportOptions;
+  /**
+   * Options of the result backend's transport (Celery's `result_backend_transport_options`): `masterName` for a
+   * sentinel:// backend. What it does not set comes from `brokerTransportOptions` (a backend on the broker's
+   * sentinels needs nothing more).
+   * @default {}
+   */
+  resultBackendTransportOptions: TransportOptions;
   /** How long results are kept. @default 86_400_000 (one day, as Celery) */
   resultExpires: number;
   /** Queue of tasks that name none and match no route. @default 'celery' */
@@ -67,6 +81,8 @@ export type SettingsInput = Partial<Settings>;
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   brokerUrl: 'memory://',
   resultBackend: null,
+  brokerTransportOptions: Object.freeze({}),
+  resultBackendTransportOptions: Object.freeze({}),
   resultExpires: 86_400_000,
   taskDefaultQueue: 'celery',
   taskRoutes: {},
@@ -89,11 +105,13 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   brokerConnectionTimeout: 5_000,
 });
 
-type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations';
+type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions';
 
 const KINDS: Record<keyof Settings, Kind> = {
   brokerUrl: 'url',
   resultBackend: 'nullableUrl',
+  brokerTransportOptions: 'transportOptions',
+  resultBackendTransportOptions: 'transportOptions',
   resultExpires: 'int>=1',
   taskDefaultQueue: 'string',
   taskRoutes: 'routes',
@@ -132,10 +150,15 @@ export function checkInt(name: string, value: unknown, min: number): number {
 }
 
 
-const URL_SCHEMES = ['memory:', 'redis:', 'rediss:'];
+const URL_SCHEMES = ['memory:', 'redis:', 'rediss:', 'sentinel:'];
 
 function checkUrl(name: string, value: unknown): string {
   if (typeof value !== 'string') throw expected(name, 'a URL string', value);
+  // NOTE: several addresses joined by ";" are not one URL to the parser: each is checked on its own.
+  if (isSentinelUrl(value)) {
+    parseSentinelUrl(name, value);
+    return value;
+  }
   let scheme: string;
   try {
     scheme = new URL(value).protocol;
@@ -146,7 +169,7 @@ function checkUrl(name: string, value: unknown): string {
   if (OPTIONAL_TRANSPORTS[scheme]) return value;
   if (!URL_SCHEMES.includes(scheme)) {
     throw new ConfigurationError(
-      `\`${name}\` has the unsupported scheme "${scheme}" (${redactUrl(value)}); use memory://, redis://, rediss://, or ${[...new Set(Object.keys(OPTIONAL_TRANSPORTS))].map((s) => `${s}//`).join(', ')} (optional packages)`,
+      `\`${name}\` has the unsupported scheme "${scheme}" (${redactUrl(value)}); use memory://, redis://, rediss://, sentinel://, or ${[...new Set(Object.keys(OPTIONAL_TRANSPORTS))].map((s) => `${s}//`).join(', ')} (optional packages)`,
     );
   }
   if (scheme !== 'memory:') checkRedisDb(name, value);
@@ -218,6 +241,8 @@ function checkOne(name: keyof Settings, value: unknown): unknown {
       return checkRoutes(name, value);
     case 'annotations':
       return checkAnnotations(name, value);
+    case 'transportOptions':
+      return checkTransportOptions(name, value, didYouMean);
   }
 }
 
@@ -262,6 +287,12 @@ function envValue(kind: Kind, key: string, raw: string): unknown {
         return JSON.parse(raw);
       } catch {
         throw bad(kind === 'routes' ? 'JSON such as {"users.*": "mail"}' : 'JSON such as {"tasks.add": {"rateLimit": "10/s"}}');
+      }
+    case 'transportOptions':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw bad('JSON such as {"masterName": "mymaster"}');
       }
   }
 }
@@ -323,6 +354,7 @@ function levenshtein(a: string, b: string): number {
 
 /** The URL with its password replaced by `***`, for messages and logs. */
 export function redactUrl(url: string): string {
+  if (schemeOf(url) === 'sentinel:') return redactSentinelUrl(url);
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -25,6 +25,7 @@ export {
   Reject,
 } from './errors';
 export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskRoute, type TaskAnnotation } from './config';
+export type { TransportOptions } from './redis/sentinel';
 export { Worker, type WorkerOptions } from './worker/worker';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';

@@ -1,11 +1,20 @@
 // The app a command works on: `-A <module>` and/or `-b <url>` (else CELERIAC_BROKER_URL), never memory://.
 import { createApp, type Celeriac } from '../app';
-import { redactUrl } from '../config';
+import { redactUrl, settingsFromEnv, type SettingsInput } from '../config';
 import { CeleriacError, ConfigurationError } from '../errors';
 import type { Flags } from './args';
 import { loadApp } from './load-app';
 
 const ENV = 'CELERIAC_BROKER_URL';
+/** Transport options of a broker URL given to the CLI (a sentinel:// URL's master name), as JSON. */
+const TRANSPORT_ENV = 'CELERIAC_BROKER_TRANSPORT_OPTIONS';
+
+/** `brokerTransportOptions` from CELERIAC_BROKER_TRANSPORT_OPTIONS, when set and `current` names no master. */
+function transportFromEnv(current: SettingsInput['brokerTransportOptions'] = {}): SettingsInput {
+  const raw = process.env[TRANSPORT_ENV];
+  if (!raw || current.masterName) return {};
+  return settingsFromEnv('CELERIAC', { [TRANSPORT_ENV]: raw });
+}
 
 /**
  * NOTE: every command is a process of its own, so a memory:// broker there only sees what that process sent:
@@ -31,7 +40,7 @@ export async function appFor(flags: Flags, command: string): Promise<Celeriac> {
   if (!flags.app) {
     const url = flags.broker ?? fromEnv;
     if (!url) throw new CeleriacError('Give the app with -A <module> (or a broker URL with -b)');
-    const app = createApp('celeriac-cli', { broker: url });
+    const app = createApp('celeriac-cli', { broker: url, ...transportFromEnv() });
     if (app.settings.brokerUrl.startsWith('memory:')) refuseMemory(command, url);
     return app;
   }
@@ -41,7 +50,7 @@ export async function appFor(flags: Flags, command: string): Promise<Celeriac> {
   const override = flags.broker ?? (app.settings.brokerUrl.startsWith('memory:') ? fromEnv : undefined);
   if (override && override !== app.settings.brokerUrl) {
     try {
-      app.configure({ brokerUrl: override });
+      app.configure({ brokerUrl: override, ...transportFromEnv(app.settings.brokerTransportOptions) });
     } catch (err) {
       if (!(err instanceof ConfigurationError) || !err.message.includes('after the app has connected')) throw err;
       throw new ConfigurationError(

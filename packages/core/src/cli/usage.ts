@@ -28,7 +28,9 @@ Options:
   -h, --help                this text; \`celeriac <command> --help\` for one command
   -V, --version             the version of celeriac
 
-The broker comes from -b, else the app's setting (brokerUrl), else CELERIAC_BROKER_URL.`;
+The broker comes from -b, else the app's setting (brokerUrl), else CELERIAC_BROKER_URL. A Sentinel URL
+(sentinel://h1:26379;sentinel://h2:26379) names its master in the app's brokerTransportOptions, or in
+CELERIAC_BROKER_TRANSPORT_OPTIONS='{"masterName":"mymaster"}'.`;
 
 const APP = `  -A, --app <module>        module exporting the app (as \`app\` or default export)
   -b, --broker <url>        broker URL; overrides the app's (CELERIAC_BROKER_URL is used when neither is set)`;

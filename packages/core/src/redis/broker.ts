@@ -9,11 +9,13 @@ import { celeriacKeys, celeryKeys } from './keys';
 import type { Connection, ConnectionPool } from './connection';
 import { withScripts } from './scripts';
 import { RedisConsumer } from './consumer';
+import { isSentinelUrl, parseSentinelUrl } from './sentinel';
 
 /** Values per LPUSH in a bulk send. */
 const PUBLISH_CHUNK = 1_000;
 
 export function dbOf(url: string): number {
+  if (isSentinelUrl(url)) return parseSentinelUrl('brokerUrl', url).db;
   const path = new URL(url).pathname.replace(/^\//, '');
   return path && /^\d+$/.test(path) ? Number(path) : 0;
 }

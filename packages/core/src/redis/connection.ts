@@ -5,12 +5,15 @@ import { BrokerError } from '../errors';
 import { redactUrl } from '../config';
 import { setLongTimeout } from '../utils/timers';
 import type { Logger } from '../utils/logger';
+import { isSentinelUrl, isStaleMaster, parseSentinelUrl, sentinelOptions, type TransportOptions } from './sentinel';
 
 /** Where a connection reports what is worth an operator's attention (deduplicated by the pool). */
 export type Notice = (message: string) => void;
 
 const NO_PASSWORD_NEEDED = /no password is set|without any password configured/i;
 const NO_SUCH_DB = /DB index is out of range/i;
+/** ioredis refused to write the command (no connection at that moment): it never reached Redis. */
+const NOT_SENT = /Stream isn't writeable/;
 
 export interface ConnectionOptions {
   /** How long a command may wait for the connection before failing. */
@@ -40,7 +43,7 @@ function refusal(safeUrl: string, err: Error): BrokerError | null {
     return new BrokerError(`Redis at ${safeUrl} requires a password (${m}); give it in the URL: redis://:password@host:port/db`, { cause: err });
   }
   if (NO_SUCH_DB.test(m)) {
-    const db = new URL(safeUrl).pathname.slice(1);
+    const db = /\/(\d+)(;|$)/.exec(safeUrl)?.[1] ?? '';
     return new BrokerError(`Redis at ${safeUrl} has no database ${db} (${m}); the server's \`databases\` setting is lower`, { cause: err });
   }
   return null;
@@ -56,6 +59,7 @@ interface Pending {
 export class Connection {
   readonly client: Redis;
   readonly safeUrl: string;
+  readonly #sentinel: boolean;
   #lastError: Error | null = null;
   /** A refusal that retrying cannot cure (bad password, no such database): ready() fails with it at once. */
   #refused: BrokerError | null = null;
@@ -64,15 +68,23 @@ export class Connection {
   #waiting: Promise<void> | null = null;
   readonly #pending = new Set<Pending>();
   #watchdog: NodeJS.Timeout | null = null;
+  /** What the sentinels last answered when none could name the master (sentinel:// only). */
+  #sentinelError: Error | null = null;
 
   constructor(url: string, readonly timeout: number, extra: RedisOptions = {}, notice: Notice = () => undefined, base?: Redis) {
     const { options } = optionsFor(url, extra);
     this.safeUrl = redactUrl(url);
+    this.#sentinel = isSentinelUrl(url);
     // NOTE: from a user's client, a copy with its connection details (host, TLS, auth, db, sentinels) and our
     // options (bounded waits, reconnection): the user's client itself is never used nor closed.
     if (base) delete options.tls;
-    this.client = base ? base.duplicate(options) : new Redis(url, options);
-    if (new URL(url).password) this.#quietAuth(notice);
+    // NOTE: a sentinel:// URL is not ioredis' to parse: the pool gives its sentinels and master in `extra`.
+    this.client = base ? base.duplicate(options) : options.sentinels ? new Redis(options) : new Redis(url, options);
+    if (this.#sentinel ? parseSentinelUrl('brokerUrl', url).password : new URL(url).password) this.#quietAuth(notice);
+    if (options.sentinels) {
+      this.client.on('sentinelError', (err: Error) => (this.#sentinelError = err));
+      this.client.on('ready', () => (this.#sentinelError = null));
+    }
     this.client.on('error', (err: Error) => {
       this.#lastError = err;
       const refused = refusal(this.safeUrl, err);
@@ -125,7 +137,7 @@ export class Connection {
         else resolve();
       };
       const timer = setLongTimeout(() => {
-        const why = this.#lastError ? ` (${this.#lastError.message})` : '';
+        const why = this.#noSuchMaster() ?? (this.#lastError ? ` (${this.#lastError.message})` : '');
         done(new BrokerError(`Redis at ${this.safeUrl} is unreachable: no connection within ${this.timeout} ms${why}`));
       }, this.timeout);
       const onReady = () => done();
@@ -137,9 +149,16 @@ export class Connection {
     return this.#waiting;
   }
 
+  /** When the sentinels answered but know no master by the configured name: that, for the "unreachable" error. */
+  #noSuchMaster(): string | undefined {
+    const m = this.#sentinelError?.message;
+    if (!m || !/No such master|invalid reply: null/.test(m)) return undefined;
+    return ` (the sentinels know no master named "${(this.client.options as RedisOptions).name}": ${m})`;
+  }
+
   /** Runs `fn` once the client is ready, failing with a clear error if Redis stays away for `timeout` ms. */
-  run<T>(what: string, fn: (c: Redis) => Promise<T>): Promise<T> {
-    if (this.client.status !== 'ready') return this.ready().then(() => this.run(what, fn));
+  run<T>(what: string, fn: (c: Redis) => Promise<T>, since = Date.now()): Promise<T> {
+    if (this.client.status !== 'ready') return this.ready().then(() => this.run(what, fn, since));
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = { at: Date.now(), what, reject };
       this.#pending.add(pending);
@@ -151,6 +170,14 @@ export class Connection {
         },
         (err: unknown) => {
           this.#pending.delete(pending);
+          // NOTE: a demoted master (after a Sentinel failover) refuses writes with READONLY, and a command issued as
+          // the failover watch drops the connection is never written: neither ran. Once the client has reconnected
+          // to the master the sentinels name now, the same command is sent again.
+          if (this.#sentinel && err instanceof Error && (isStaleMaster(err) || NOT_SENT.test(err.message)) && Date.now() - since < this.timeout) {
+            const retry = () => this.run(what, fn, since).then(resolve, reject);
+            setTimeout(retry, 50);
+            return;
+          }
           reject(err instanceof BrokerError ? err : new BrokerError(`Redis at ${this.safeUrl} failed ${what}: ${(err as Error).message}`, { cause: err }));
         },
       );
@@ -181,12 +208,13 @@ export class Connection {
   async close(): Promise<void> {
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#watchdog = null;
-    if (this.client.status === 'end') return;
-    if (this.client.status === 'ready') {
-      await this.client.quit().catch(() => this.client.disconnect());
-    } else {
-      this.client.disconnect();
+    if (this.client.status !== 'end') {
+      if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
+      else this.client.disconnect();
     }
+    // NOTE: ioredis' QUIT leaves the sentinel watch (failoverDetector: a connection to each sentinel) open, and
+    // with it the process; disconnect() after the end closes it.
+    if (this.#sentinel) this.client.disconnect();
   }
 }
 
@@ -200,8 +228,8 @@ export class Subscriber {
 
   readonly #reconnectListeners = new Set<() => void>();
 
-  constructor(url: string, timeout: number, notice?: Notice, base?: Redis) {
-    this.conn = new Connection(url, timeout, { autoResubscribe: true, connectionName: 'celeriac-sub' }, notice, base);
+  constructor(url: string, timeout: number, notice?: Notice, base?: Redis, extra: RedisOptions = {}) {
+    this.conn = new Connection(url, timeout, { ...extra, autoResubscribe: true, connectionName: 'celeriac-sub' }, notice, base);
     this.conn.client.on('message', (channel: string, message: string) => {
       for (const l of this.#listeners.get(channel) ?? []) l(message, channel);
     });
@@ -257,6 +285,8 @@ export class ConnectionPool {
   readonly #noticed = new Set<string>();
   readonly #notice: Notice;
   readonly #bases = new Map<string, Redis>();
+  /** Per sentinel:// URL: its sentinels and master, for every connection made to it. */
+  readonly #sentinels = new Map<string, RedisOptions>();
 
   constructor(
     readonly timeout: number,
@@ -275,16 +305,37 @@ export class ConnectionPool {
     this.#bases.set(url, client);
   }
 
+  /**
+   * Names the master (and the sentinels' credentials) of a sentinel:// URL; throws a ConfigurationError naming
+   * `setting` and `optionsName` when the URL is malformed or no master is named.
+   */
+  useSentinel(url: string, options: TransportOptions, setting = 'brokerUrl', optionsName = 'brokerTransportOptions'): void {
+    if (this.#bases.has(url)) return; // an adopted client names its own master
+    this.#sentinels.set(url, sentinelOptions(setting, url, options, optionsName));
+  }
+
+  /**
+   * What every connection to `url` adds to its own options (a sentinel URL's sentinels and master). `watch`:
+   * also listen to the sentinels' +switch-master, so a failover moves the connection at once (long-lived
+   * connections only: each watch holds a connection to every sentinel).
+   */
+  #extra(url: string, own: RedisOptions, watch = false): RedisOptions {
+    // NOTE: a copy of an adopted client carries its sentinels and master already.
+    if (!isSentinelUrl(url) || this.#bases.has(url)) return own;
+    const s = this.#sentinels.get(url) ?? sentinelOptions('brokerUrl', url, {}, 'brokerTransportOptions');
+    return { ...s, ...own, failoverDetector: watch };
+  }
+
   command(url: string): Connection {
     let e = this.#commands.get(url);
-    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, { enableOfflineQueue: false }, this.#notice, this.#bases.get(url)), refs: 0 }));
+    if (!e) this.#commands.set(url, (e = { conn: new Connection(url, this.timeout, this.#extra(url, { enableOfflineQueue: false }, true), this.#notice, this.#bases.get(url)), refs: 0 }));
     e.refs++;
     return e.conn;
   }
 
   subscriber(url: string): Subscriber {
     let e = this.#subscribers.get(url);
-    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout, this.#notice, this.#bases.get(url)), refs: 0 }));
+    if (!e) this.#subscribers.set(url, (e = { sub: new Subscriber(url, this.timeout, this.#notice, this.#bases.get(url), this.#extra(url, {}, true)), refs: 0 }));
     e.refs++;
     return e.sub;
   }
@@ -295,7 +346,7 @@ export class ConnectionPool {
     // disconnect twice, and the second leaves a 2 s timer that keeps the process alive after close. A blocking
     // read on a Redis still loading just fails, and its caller already retries. disconnectTimeout 0: a blocked
     // peek has nothing to flush, and ioredis' default keeps a 2 s timer (and the process) alive after disconnect().
-    return new Connection(url, this.timeout, { connectionName: name, enableReadyCheck: false, disconnectTimeout: 0 }, this.#notice, this.#bases.get(url));
+    return new Connection(url, this.timeout, this.#extra(url, { connectionName: name, enableReadyCheck: false, disconnectTimeout: 0 }), this.#notice, this.#bases.get(url));
   }
 
   async releaseCommand(url: string): Promise<void> {

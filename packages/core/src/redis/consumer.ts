@@ -41,7 +41,21 @@ export class RedisConsumer implements BrokerConsumer {
   ) {
     this.#unacked = celeriacKeys.unacked(options.workerId);
     this.#queueLists = options.queues.map((q) => celeryKeys.queueLists(q));
+    conn.client.on('ready', this.#onCommandsReady);
   }
+
+  /**
+   * NOTE: the command connection came (back) up, perhaps on another server (a Sentinel failover moves it at once,
+   * while a demoted master keeps blocked peeks waiting until it is reconfigured, seconds later): the peeks
+   * reconnect too, wherever the master is now, and the worker reads its queues at once.
+   */
+  readonly #onCommandsReady = (): void => {
+    if (this.#stopped) return;
+    for (const p of this.#peekers.values()) if (p.pending) p.conn.client.disconnect(true);
+    // NOTE: the current wait ends as "a list may have something", not as a wake() (fetch would return empty): the
+    // fetch loop reads the queues where the master is now, then waits again.
+    this.#settle?.(false);
+  };
 
   async start(info: WorkerInfo): Promise<void> {
     await this.heartbeat(info);
@@ -239,6 +253,7 @@ export class RedisConsumer implements BrokerConsumer {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.conn.client.off('ready', this.#onCommandsReady);
     this.wake();
     for (const p of this.#peekers.values()) p.conn.client.disconnect();
     this.#peekers.clear();

@@ -1,11 +1,13 @@
 // What the app-level conformance suites share: a target (a fresh broker URL), apps and workers closed after
 // each test, and a polling wait for conditions with no event to await.
 import { randomUUID } from 'node:crypto';
-import { consoleLogger, createApp, type AppConfig, type Celeriac, type Worker, type WorkerOptions } from '../../src';
+import { consoleLogger, createApp, type AppConfig, type Celeriac, type SettingsInput, type Worker, type WorkerOptions } from '../../src';
 
 export interface Target {
   /** A broker URL with nothing in it. */
   freshUrl(): Promise<string>;
+  /** Settings every app of the suite needs besides the URL (e.g. a sentinel:// URL's master name). */
+  settings?: SettingsInput;
 }
 
 export const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> => {
@@ -34,6 +36,7 @@ export function appHarness(target: Target, workerDefaults: WorkerOptions) {
   return {
     async makeApp(config: AppConfig = {}): Promise<Celeriac> {
       const app = createApp(`t-${randomUUID().slice(0, 8)}`, {
+        ...target.settings,
         broker: await target.freshUrl(),
         logger: consoleLogger(process.env.CELERIAC_TEST_LOG === '1' ? 'debug' : 'silent'),
         ...config,

@@ -66,7 +66,7 @@ function pings(port: number): Promise<boolean> {
 
 // NOTE: probed with a plain socket, not ioredis: disconnect() after a refused connect leaves a 2 s timer behind
 // (ioredis' disconnectTimeout), which kept jest from exiting.
-async function waitUntilUp(port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitUntilUp(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await pings(port))) {
     if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not come up`);

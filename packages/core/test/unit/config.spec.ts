@@ -1,18 +1,10 @@
 import { ConfigurationError, DEFAULT_SETTINGS, createApp, redactUrl, type AppConfig } from '@celeriac/core';
 import { createTestApp } from '@celeriac/core/testing';
 import { settingsFromEnv } from '../../src/config';
+import { errorOf } from '../support/rejection';
 
 // The one shape of every option error: Expected `name` to be …, got `value` (type)
 const SHAPE = /^Expected `[^`]+` to be .+, got `.*` \((string|number|boolean|object|null|undefined|bigint|symbol|function)\)$/;
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('settings defaults', () => {
   it('are Celery-like and documented', () => {
@@ -110,7 +102,7 @@ describe('createApp(name, { broker, backend, ...settings })', () => {
     expect(notUrl.message).toContain('`brokerUrl`');
     const kafka = errorOf(() => createApp('x', { broker: 'kafka://guest:hunter2@rabbit:9092' }));
     expect(kafka.message).toContain('kafka:');
-    expect(kafka.message).toContain('memory://, redis://, rediss://, or amqp://');
+    expect(kafka.message).toContain('memory://, redis://, rediss://, sentinel://, or amqp://');
     expect(kafka.message).not.toContain('hunter2');
   });
 
