@@ -34,6 +34,11 @@ export interface Settings {
   taskTimeLimit: number | null;
   /** Largest encoded message `.delay()` accepts, in bytes. @default 10_485_760 (10 MiB) */
   taskMessageMaxSize: number;
+  /**
+   * Celery's task_queue_max_priority: on RabbitMQ (amqp://) task queues are declared with this `x-max-priority`
+   * (a higher priority number is served first there). It must match how the queues were first declared. @default null
+   */
+  taskQueueMaxPriority: number | null;
   /** Run tasks inline at `.delay()`, for tests. @default false */
   taskAlwaysEager: boolean;
   /** Let eager tasks throw from `.delay()` instead of storing FAILURE. @default false */
@@ -68,6 +73,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   taskMaxRetries: 3,
   taskTimeLimit: null,
   taskMessageMaxSize: 10 * 1024 * 1024,
+  taskQueueMaxPriority: null,
   taskAlwaysEager: false,
   taskEagerPropagates: false,
   workerConcurrency: 10,
@@ -93,6 +99,7 @@ const KINDS: Record<keyof Settings, Kind> = {
   taskMaxRetries: 'int>=0',
   taskTimeLimit: 'nullableInt>=1',
   taskMessageMaxSize: 'int>=1',
+  taskQueueMaxPriority: 'nullableInt>=1',
   taskAlwaysEager: 'boolean',
   taskEagerPropagates: 'boolean',
   workerConcurrency: 'int>=1',

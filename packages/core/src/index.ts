@@ -24,7 +24,7 @@ export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type Ta
 export { Worker, type WorkerOptions } from './worker/worker';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
-export type { Broker, BrokerConsumer, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry } from './broker/broker';
+export type { Broker, BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry } from './broker/broker';
 export type { ResultBackend } from './backend/backend';
 export type { ResultMeta, ExceptionInfo } from './protocol/result-meta';
 export type { TaskMessage, SignatureDict } from './protocol/message';
