@@ -11,7 +11,6 @@ interface Envelope {
     correlation_id?: string;
     reply_to?: string;
     delivery_mode?: number;
-    expiration?: string;
     priority?: number;
     body_encoding?: string;
   };
@@ -37,7 +36,8 @@ export function toAmqp(raw: string, priority: number): Outgoing {
   };
   if (p.correlation_id) options.correlationId = p.correlation_id;
   if (p.reply_to) options.replyTo = p.reply_to;
-  if (p.expiration !== undefined) options.expiration = String(p.expiration);
+  // NOTE: no AMQP `expiration`: RabbitMQ would drop an expired task silently and its result would stay PENDING
+  // forever. The `expires` header stays, and a worker (celeriac's or Celery's) stores REVOKED (expired) for it.
   return { content, options };
 }
 
