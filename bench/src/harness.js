@@ -6,10 +6,11 @@ const os = require('node:os');
 const path = require('node:path');
 const { median, parseArgs } = require('./util');
 const { startRedis } = require('./redis');
+const { startRabbit } = require('./rabbitmq');
 const scenarios = require('./scenarios');
 const { printReport } = require('./report');
 
-const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue'];
+const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue', 'celeriac-amqp'];
 const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'memory'];
 
 function config(opts) {
@@ -51,6 +52,17 @@ async function main() {
 
   const redis = await startRedis();
   log(`redis-server ${redis.version} on port ${redis.port}`);
+  // celeriac-amqp: a rabbitmq-server of the run's own; its URL reaches the worker children through the environment.
+  const rabbit = systemNames.includes('celeriac-amqp') ? await startRabbit() : null;
+  if (rabbit) {
+    process.env.BENCH_AMQP_URL = rabbit.url;
+    log(`rabbitmq-server ${rabbit.version} at ${rabbit.url.replace(/:[^:@/]*@/, ':***@')}`);
+  }
+  // NOTE: "flush" empties every store a run used: Redis, and the brokers of systems that are not Redis.
+  const flushAll = async () => {
+    await redis.flush();
+    for (const p of Object.values(producers)) if (p.flush) await p.flush();
+  };
   const samples = {};
   const record = (key, who, value) => ((samples[key] ??= {})[who] ??= []).push(value);
   const producers = {};
@@ -59,10 +71,12 @@ async function main() {
   let children = null;
   try {
     for (const s of systems) producers[s.name] = await s.producer(redis.url);
-    const ctx = { cfg, redis, systems, producers, record, log };
+    const runRedis = { ...redis, flush: flushAll };
     for (const name of ALL_SCENARIOS.filter((s) => scenarioNames.includes(s))) {
+      // A system may run only some scenarios (celeriac-amqp: enqueue and process).
+      const ctx = { cfg, redis: runRedis, systems: systems.filter((s) => !s.scenarios || s.scenarios.includes(name)), producers, record, log };
       log(`scenario ${name}`);
-      await redis.flush();
+      await flushAll();
       if ((name === 'process' || name === 'latency') && !children) children = await scenarios.startWorkers(ctx);
       await scenarios[name](ctx, children);
       if (name === lastWorkerScenario) {
@@ -74,6 +88,7 @@ async function main() {
     if (children) await Promise.all(Object.values(children).map((c) => c.exit()));
     await Promise.all(Object.values(producers).map((p) => p.close()));
     await redis.stop();
+    await rabbit?.stop();
   }
 
   const medians = {};
@@ -82,7 +97,7 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
-    machine: { cpu: os.cpus()[0].model, cores: os.cpus().length, node: process.version, redis: redis.version },
+    machine: { cpu: os.cpus()[0].model, cores: os.cpus().length, node: process.version, redis: redis.version, ...(rabbit ? { rabbitmq: rabbit.version } : {}) },
     versions: Object.fromEntries(
       ['bullmq', 'bee-queue', 'fastify', 'autocannon', 'ioredis', ...(systemNames.includes('celeriac') ? ['@celeriac/core'] : [])]
         .map((p) => [p, packageVersion(p)]),

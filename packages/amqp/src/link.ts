@@ -54,6 +54,8 @@ export class Link {
     try {
       model = await amqp.connect(this.rawUrl, {
         timeout: this.options.timeout,
+        // NOTE: no Nagle delay: a lone publish and its confirm are small frames that must not wait for company.
+        noDelay: true,
         clientProperties: { connection_name: this.options.name, product: 'celeriac' },
       });
     } catch (err) {
