@@ -12,6 +12,7 @@ import {
   type DeadLetter,
   type Logger,
   type RevokedEntry,
+  type TaskQueue,
   type WorkerInfo,
 } from '@celeriac/core';
 import { toAmqp } from './envelope';
@@ -39,6 +40,8 @@ export interface AmqpBrokerOptions {
   maxPriority: number | null;
   /** Where revocations are stored (a redis:// result backend), else memory only. */
   resultBackend: string | null;
+  /** Celery's task_queues: per queue, its exchange, exchange type and routing key. @default {} */
+  queues?: Record<string, TaskQueue>;
   logger: Logger;
   /** How long workers() listens for the workers' replies. @default 1 000 */
   workersWindow?: number;
@@ -120,12 +123,19 @@ export class AmqpBroker implements Broker {
     }
   }
 
+  /** A queue's exchange, its type and its routing key: from taskQueues, else Celery's default for a queue name. */
+  topology(queue: string): { exchange: string; type: 'direct' | 'topic' | 'fanout'; routingKey: string } {
+    const q = this.options.queues?.[queue] ?? {};
+    return { exchange: q.exchange ?? queue, type: q.exchangeType ?? 'direct', routingKey: q.routingKey ?? queue };
+  }
+
   /** Declares a task queue as kombu does before a publish: its exchange, the queue, the binding. */
   async declareQueue(ch: Channel, queue: string, generation: number): Promise<void> {
     if (this.#declared.get(queue) === generation) return;
-    await ch.assertExchange(queue, 'direct', TASK_EXCHANGE);
+    const t = this.topology(queue);
+    if (t.exchange) await ch.assertExchange(t.exchange, t.type, TASK_EXCHANGE);
     await ch.assertQueue(queue, taskQueueArgs(this.options.maxPriority));
-    await ch.bindQueue(queue, queue, queue);
+    if (t.exchange) await ch.bindQueue(queue, t.exchange, t.routingKey);
     this.#declared.set(queue, generation);
     this.#known.add(queue);
   }
@@ -135,8 +145,11 @@ export class AmqpBroker implements Broker {
     const { content, options } = toAmqp(raw, priority);
     return this.#withChannel(`publish to ${queue}`, async (ch, gen) => {
       await this.declareQueue(ch, queue, gen);
-      // NOTE: Celery's direct queues are published to through the default exchange, routing key = queue name.
-      await confirmPublish(ch, '', queue, content, options);
+      // NOTE: as Celery's send_task: a queue on a direct exchange is published to through the default exchange
+      // with the queue's name as routing key; on a topic or fanout exchange, to that exchange with its routing key.
+      const t = this.topology(queue);
+      if (t.type === 'direct') await confirmPublish(ch, '', queue, content, options);
+      else await confirmPublish(ch, t.exchange, t.routingKey, content, options);
     });
   }
 

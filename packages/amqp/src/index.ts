@@ -16,6 +16,7 @@ export function createBroker(url: string, context: TransportContext): AmqpBroker
     timeout: s.brokerConnectionTimeout,
     maxPriority: s.taskQueueMaxPriority ?? null,
     resultBackend: s.resultBackend,
+    queues: s.taskQueues ?? {},
     logger: context.logger,
   });
 }

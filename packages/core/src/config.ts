@@ -1,6 +1,17 @@
 import { ConfigurationError } from './errors';
 import { OPTIONAL_TRANSPORTS } from './transport-schemes';
 
+/**
+ * How a queue is declared and published to on RabbitMQ (amqp://), as a `Queue(name, Exchange(exchange, type),
+ * routing_key)` in Celery's task_queues. Omitted: Celery's own default for a queue, a direct exchange named
+ * after the queue and the queue's name as routing key. The Redis broker routes by queue name and ignores it.
+ */
+export interface TaskQueue {
+  exchange?: string;
+  exchangeType?: 'direct' | 'topic' | 'fanout';
+  routingKey?: string;
+}
+
 /** Where a task goes: a queue name, or `{ queue, priority }`. */
 export interface TaskRoute {
   queue?: string;
@@ -39,6 +50,8 @@ export interface Settings {
    * (a higher priority number is served first there). It must match how the queues were first declared. @default null
    */
   taskQueueMaxPriority: number | null;
+  /** Celery's task_queues: per queue name, its exchange, exchange type and routing key on RabbitMQ. @default {} */
+  taskQueues: Record<string, TaskQueue>;
   /** Run tasks inline at `.delay()`, for tests. @default false */
   taskAlwaysEager: boolean;
   /** Let eager tasks throw from `.delay()` instead of storing FAILURE. @default false */
@@ -74,6 +87,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   taskTimeLimit: null,
   taskMessageMaxSize: 10 * 1024 * 1024,
   taskQueueMaxPriority: null,
+  taskQueues: {},
   taskAlwaysEager: false,
   taskEagerPropagates: false,
   workerConcurrency: 10,
@@ -85,7 +99,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   brokerConnectionTimeout: 5_000,
 });
 
-type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes';
+type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'queues';
 
 const KINDS: Record<keyof Settings, Kind> = {
   brokerUrl: 'url',
@@ -100,6 +114,7 @@ const KINDS: Record<keyof Settings, Kind> = {
   taskTimeLimit: 'nullableInt>=1',
   taskMessageMaxSize: 'int>=1',
   taskQueueMaxPriority: 'nullableInt>=1',
+  taskQueues: 'queues',
   taskAlwaysEager: 'boolean',
   taskEagerPropagates: 'boolean',
   workerConcurrency: 'int>=1',
@@ -168,6 +183,28 @@ function checkRoutes(name: string, value: unknown): Record<string, string | Task
   return value as Record<string, string | TaskRoute>;
 }
 
+const EXCHANGE_TYPES = ['direct', 'topic', 'fanout'];
+
+function checkQueues(name: string, value: unknown): Record<string, TaskQueue> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw expected(name, 'an object of queue name → { exchange, exchangeType, routingKey }', value);
+  }
+  for (const [queue, q] of Object.entries(value as Record<string, unknown>)) {
+    const at = `${name}["${queue}"]`;
+    if (typeof q !== 'object' || q === null || Array.isArray(q)) throw expected(at, 'an object { exchange, exchangeType, routingKey }', q);
+    for (const [k, v] of Object.entries(q)) {
+      if (k === 'exchange' || k === 'routingKey') {
+        if (typeof v !== 'string') throw expected(`${at}.${k}`, 'a string', v);
+      } else if (k === 'exchangeType') {
+        if (typeof v !== 'string' || !EXCHANGE_TYPES.includes(v)) throw expected(`${at}.exchangeType`, `one of ${EXCHANGE_TYPES.join(', ')}`, v);
+      } else {
+        throw new ConfigurationError(`Unknown key \`${k}\` in \`${at}\` (expected exchange, exchangeType, routingKey)`);
+      }
+    }
+  }
+  return value as Record<string, TaskQueue>;
+}
+
 function checkOne(name: keyof Settings, value: unknown): unknown {
   switch (KINDS[name]) {
     case 'url':
@@ -188,6 +225,8 @@ function checkOne(name: keyof Settings, value: unknown): unknown {
       return value === null ? null : checkInt(name, value, 1);
     case 'routes':
       return checkRoutes(name, value);
+    case 'queues':
+      return checkQueues(name, value);
   }
 }
 
@@ -231,6 +270,12 @@ function envValue(kind: Kind, key: string, raw: string): unknown {
         return JSON.parse(raw);
       } catch {
         throw bad('JSON such as {"users.*": "mail"}');
+      }
+    case 'queues':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw bad('JSON such as {"mail": {"exchange": "tasks", "exchangeType": "topic", "routingKey": "mail.#"}}');
       }
   }
 }

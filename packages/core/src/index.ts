@@ -20,7 +20,7 @@ export {
   UnrecoverableError,
   Reject,
 } from './errors';
-export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskRoute } from './config';
+export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskQueue, type TaskRoute } from './config';
 export { Worker, type WorkerOptions } from './worker/worker';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';

@@ -43,6 +43,10 @@ beforeAll(async () => {
     backend: redisUrl,
     logger: consoleLogger('silent'),
     taskRoutes: { 'proj.*': 'py', 'node.*': 'node' },
+    taskQueues: {
+      pytopic: { exchange: 'tasks', exchangeType: 'topic', routingKey: 'pytopic.#' },
+      nodetopic: { exchange: 'tasks', exchangeType: 'topic', routingKey: 'nodetopic.#' },
+    },
   });
   app.task('node.add', (x: number, y: number) => x + y);
   app.task('node.echo', (...args: unknown[]) => ({ args }));
@@ -52,7 +56,7 @@ beforeAll(async () => {
   // and sets BROKER_URL (which Celery honours) to its first argument.
   process.env.AMQP_URL = amqpUrl;
   process.env.REDIS_URL = redisUrl;
-  py = await startPythonWorker(amqpUrl, { queues: ['py'], name: 'pyamqp', module: 'amqp_app', cwd: PY_DIR, readyTimeout: 40_000 });
+  py = await startPythonWorker(amqpUrl, { queues: ['py', 'pytopic'], name: 'pyamqp', module: 'amqp_app', cwd: PY_DIR, readyTimeout: 40_000 });
 });
 
 afterAll(async () => {
@@ -100,6 +104,16 @@ describe('celeriac and Celery 5.2 on one RabbitMQ', () => {
     await w.start();
     const res = await app.sendTask('node.add', [3, 4], { queue: 'pyfirst' });
     await expect(res.get({ timeout: 20_000 })).resolves.toBe(7);
+    await w.close();
+  });
+
+  it('taskQueues: a topic exchange and routing key declared as in Celery\'s task_queues, both directions', async () => {
+    const res = await app.sendTask('proj.info', [7], { queue: 'pytopic' });
+    await expect(res.get({ timeout: 20_000 })).resolves.toMatchObject({ args: [7], routing_key: 'pytopic.#' });
+    const w = app.worker({ queues: ['nodetopic'], concurrency: 1 });
+    await w.start();
+    const out = await runPy<{ ok: boolean; result: unknown }>({ scenario: 'send', task: 'node.add', args: [8, 9], options: { queue: 'nodetopic' } });
+    expect(out).toMatchObject({ ok: true, result: 17 });
     await w.close();
   });
 

@@ -9,6 +9,7 @@ import sys
 import time
 
 from celery import Celery
+from kombu import Exchange, Queue
 
 app = Celery('amqp_interop', broker=os.environ['AMQP_URL'], backend=os.environ['REDIS_URL'])
 app.conf.update(
@@ -18,6 +19,11 @@ app.conf.update(
     task_routes={'proj.*': {'queue': 'py'}, 'node.*': {'queue': 'node'}},
     task_default_queue='py',
     worker_prefetch_multiplier=4,
+    # Two queues on a topic exchange, as in Celery's routing docs; the rest are created as Celery creates them.
+    task_queues=(
+        Queue('pytopic', Exchange('tasks', type='topic'), routing_key='pytopic.#'),
+        Queue('nodetopic', Exchange('tasks', type='topic'), routing_key='nodetopic.#'),
+    ),
 )
 if os.environ.get('MAX_PRIORITY'):
     app.conf.task_queue_max_priority = int(os.environ['MAX_PRIORITY'])
