@@ -2,7 +2,7 @@
 // revocations) per test file, for the conformance suites.
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { consoleLogger, DEFAULT_SETTINGS, type BrokerConsumer, type Worker } from '@celeriac/core';
+import { consoleLogger, DEFAULT_SETTINGS, type BrokerConsumer } from '@celeriac/core';
 import { AmqpBroker, AmqpConsumer } from '../../src';
 import { startRedis, type RedisServer } from '../../../core/test/support/redis-server';
 import { startRabbit, type RabbitServer } from './rabbitmq';
@@ -50,7 +50,7 @@ export async function severConsumer(c: BrokerConsumer): Promise<void> {
   c.link.sever();
 }
 
-export async function severWorker(w: Worker): Promise<void> {
+export async function severWorker(w: { readonly consumer: BrokerConsumer }): Promise<void> {
   await severConsumer(w.consumer);
 }
 
