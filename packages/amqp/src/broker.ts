@@ -111,7 +111,9 @@ export class AmqpBroker implements Broker {
       } catch (err) {
         const code = replyCode(err);
         if (code !== undefined && code !== 320 && code !== 541) {
-          throw new BrokerError(`${what} on ${this.url}: RabbitMQ refused it: ${describe(err)}`, { cause: err });
+          // NOTE: a refusal (406 a queue declared otherwise, 403 no permission) fails the same way every time: not a
+          // BrokerError, which a worker's durable writes would retry forever, but an error naming what to change.
+          throw new ConfigurationError(`${what} on ${this.url}: RabbitMQ refused it: ${describe(err)}`);
         }
         if (this.#closed) throw new BrokerError(`the AMQP broker ${this.url} is closed`, { cause: err });
         if (Date.now() + wait > deadline) {
