@@ -76,4 +76,4 @@ async function startRedis() {
   };
 }
 
-module.exports = { startRedis };
+module.exports = { startRedis, freePort };
