@@ -22,9 +22,9 @@ const pyEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
   return env;
 };
 
-function runPy<T = Record<string, unknown>>(params: Record<string, unknown>, timeout = 40_000): Promise<T> {
+function runPy<T = Record<string, unknown>>(params: Record<string, unknown>, timeout = 40_000, extraEnv: Record<string, string> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/python3', [join(PY_DIR, 'amqp_app.py'), JSON.stringify(params)], { cwd: PY_DIR, env: pyEnv(), timeout, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    execFile('/usr/bin/python3', [join(PY_DIR, 'amqp_app.py'), JSON.stringify(params)], { cwd: PY_DIR, env: pyEnv(extraEnv), timeout, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`amqp_app.py ${String(params.scenario)} failed: ${err.message}\n${stderr}`));
       try {
         resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as T);
@@ -115,6 +115,33 @@ describe('celeriac and Celery 5.2 on one RabbitMQ', () => {
     const out = await runPy<{ ok: boolean; result: unknown }>({ scenario: 'send', task: 'node.add', args: [8, 9], options: { queue: 'nodetopic' } });
     expect(out).toMatchObject({ ok: true, result: 17 });
     await w.close();
+  });
+
+  it('x-max-priority as Celery\'s task_queue_max_priority: same setting, no 406, priority honoured; a different one is refused', async () => {
+    const prio = createApp('amqp-interop-prio', { broker: amqpUrl, backend: redisUrl, logger: consoleLogger('silent'), taskQueueMaxPriority: 10 });
+    const order: number[] = [];
+    prio.task('node.add', (x: number, y: number) => {
+      order.push(x);
+      return x + y;
+    });
+    // Declared by celeriac first (its worker), then Python publishes with the same task_queue_max_priority.
+    const w = prio.worker({ queues: ['prio'], concurrency: 1, prefetchMultiplier: 1 });
+    await w.start();
+    const same = await runPy<{ ok: boolean; result: unknown }>({ scenario: 'send', task: 'node.add', args: [1, 2], options: { queue: 'prio', priority: 5 } }, 40_000, { MAX_PRIORITY: '10' });
+    expect(same).toMatchObject({ ok: true, result: 3 });
+    // Python without it declares the queue without x-max-priority: RabbitMQ refuses that declaration (Celery raises).
+    await expect(runPy({ scenario: 'send', task: 'node.add', args: [1, 2], options: { queue: 'prio' } })).rejects.toThrow(/PRECONDITION_FAILED.*x-max-priority/);
+    await w.close();
+    // Higher first on RabbitMQ: sent while no worker runs, served 9, 5, 0.
+    for (const p of [0, 9, 5]) await prio.getTask<[number, number], number>('node.add').applyAsync([p, 0], { queue: 'prio', priority: p });
+    order.length = 0;
+    const w2 = prio.worker({ queues: ['prio'], concurrency: 1, prefetchMultiplier: 1 });
+    await w2.start();
+    const deadline = Date.now() + 10_000;
+    while (order.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(order).toEqual([9, 5, 0]);
+    await w2.close();
+    await prio.close();
   });
 
   it('revoke from Node is heard by the Python worker (Celery\'s pidbox): the task never runs', async () => {
