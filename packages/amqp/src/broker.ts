@@ -45,6 +45,8 @@ export interface AmqpBrokerOptions {
   logger: Logger;
   /** How long workers() listens for the workers' replies. @default 1 000 */
   workersWindow?: number;
+  /** How long a publish waits for RabbitMQ's confirm (a blocked connection confirms nothing). @default 30 000 */
+  confirmTimeout?: number;
 }
 
 /** The header that marks a revoke celeriac stored before broadcasting it (Celery ignores unknown headers). */
@@ -150,8 +152,9 @@ export class AmqpBroker implements Broker {
       // NOTE: as Celery's send_task: a queue on a direct exchange is published to through the default exchange
       // with the queue's name as routing key; on a topic or fanout exchange, to that exchange with its routing key.
       const t = this.topology(queue);
-      if (t.type === 'direct') await confirmPublish(ch, '', queue, content, options);
-      else await confirmPublish(ch, t.exchange, t.routingKey, content, options);
+      const wait = this.options.confirmTimeout;
+      if (t.type === 'direct') await confirmPublish(ch, '', queue, content, options, wait);
+      else await confirmPublish(ch, t.exchange, t.routingKey, content, options, wait);
     });
   }
 
@@ -371,11 +374,23 @@ export class AmqpBroker implements Broker {
   }
 }
 
-/** Publishes and resolves once RabbitMQ confirmed it (rejects on a nack or a lost channel). */
-export function confirmPublish(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+/**
+ * How long a publish waits for RabbitMQ's confirm. A connection RabbitMQ blocked (memory or disk alarm) takes
+ * messages and confirms nothing until the alarm clears: the send fails then instead of waiting forever.
+ */
+export const CONFIRM_TIMEOUT_MS = 30_000;
+
+/** Publishes and resolves once RabbitMQ confirmed it (rejects on a nack, a lost channel, or no confirm in time). */
+export function confirmPublish(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, options: Options.Publish, waitMs = CONFIRM_TIMEOUT_MS): Promise<void> {
+  const to = exchange ? `exchange ${exchange}` : `queue ${routingKey}`;
   return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new BrokerError(`RabbitMQ did not confirm a message to ${to} within ${waitMs} ms (a memory or disk alarm blocks publishers)`)),
+      waitMs,
+    );
     ch.publish(exchange, routingKey, content, options, (err) => {
-      if (err) reject(err instanceof Error ? err : new BrokerError(`RabbitMQ did not confirm a message to ${exchange || routingKey}`));
+      clearTimeout(timer);
+      if (err) reject(err instanceof Error ? err : new BrokerError(`RabbitMQ did not take a message to ${to}`));
       else resolve();
     });
   });

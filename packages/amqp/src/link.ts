@@ -69,6 +69,8 @@ export class Link {
     this.#model = model;
     // NOTE: an 'error' is always followed by 'close'; without a listener it would crash the process.
     model.on('error', () => undefined);
+    model.on('blocked', (reason: string) => this.options.logger.warn(`RabbitMQ at ${this.url} blocks publishing: ${reason}`));
+    model.on('unblocked', () => this.options.logger.info(`RabbitMQ at ${this.url} takes messages again`));
     model.on('close', (err?: Error) => {
       if (this.#model !== model) return;
       this.#model = null;

@@ -1,7 +1,8 @@
 // What a user can get wrong with RabbitMQ, each a clear error within a bounded wait, nothing hanging: a broker
 // that is not there, a queue declared differently by someone else (406), a closed broker.
 import { consoleLogger, createApp, type Celeriac } from '@celeriac/core';
-import { freePort } from '../support/rabbitmq';
+import { AmqpBroker } from '../../src';
+import { freePort, startRabbit } from '../support/rabbitmq';
 import { openBroker, startServers, type Servers } from '../support/targets';
 
 jest.setTimeout(60_000);
@@ -55,4 +56,21 @@ test('a closed broker refuses work with an error', async () => {
   const b = openBroker(amqp, redis);
   await b.close();
   await expect(b.publish('q', 0, '{"body": ""}')).rejects.toThrow(/closed/);
+});
+
+test('RabbitMQ blocking publishers (memory alarm): a send fails after the confirm timeout instead of waiting forever', async () => {
+  const blocked = await startRabbit({ own: true, memoryWatermark: 1 });
+  const warnings: string[] = [];
+  const logger = { ...consoleLogger('silent'), warn: (m: string) => void warnings.push(m) };
+  const b = new AmqpBroker(blocked.url(), { timeout: 2_000, maxPriority: null, resultBackend: null, logger, confirmTimeout: 2_000 });
+  try {
+    const t0 = Date.now();
+    const err = (await b.publish('q', 0, JSON.stringify({ body: 'W10=', headers: {}, properties: { body_encoding: 'base64' } })).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/did not confirm a message to queue q within 2000 ms/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(warnings.join('\n')).toMatch(/blocks publishing/);
+  } finally {
+    await b.close();
+    await blocked.stop();
+  }
 });

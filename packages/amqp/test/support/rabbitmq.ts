@@ -35,6 +35,8 @@ export interface RabbitOptions {
   own?: boolean;
   /** Throwaway vhosts to create at boot, handed out by freshUrl() (implies `own`). */
   vhosts?: number;
+  /** An absolute memory high watermark in bytes (a tiny one raises the memory alarm: publishers are blocked). */
+  memoryWatermark?: number;
 }
 
 /** RabbitMQ's password hash (rabbit_password_hashing_sha256): base64(salt + sha256(salt + password)). */
@@ -63,7 +65,7 @@ async function waitUp(url: string, proc: () => ChildProcess | null, log: string,
 
 export async function startRabbit(options: RabbitOptions = {}): Promise<RabbitServer> {
   const external = process.env.AMQP_URL;
-  if (external && !options.own && options.consumerTimeout === undefined && !options.vhosts) {
+  if (external && !options.own && options.consumerTimeout === undefined && !options.vhosts && options.memoryWatermark === undefined) {
     return {
       port: Number(new URL(external).port || 5672),
       external: true,
@@ -91,7 +93,7 @@ export async function startRabbit(options: RabbitOptions = {}): Promise<RabbitSe
     'log.file.level = warning',
     // NOTE: a shared 2-core machine: no disk alarm from a nearly full /tmp, no memory alarm from a busy neighbour.
     'disk_free_limit.absolute = 1MB',
-    'vm_memory_high_watermark.relative = 0.8',
+    options.memoryWatermark === undefined ? 'vm_memory_high_watermark.relative = 0.8' : `vm_memory_high_watermark.absolute = ${options.memoryWatermark}`,
   ];
   if (options.consumerTimeout !== undefined) lines.push(`consumer_timeout = ${options.consumerTimeout}`);
   const vhosts = ['/', ...Array.from({ length: options.vhosts ?? 0 }, (_, i) => `t${i}`)];
