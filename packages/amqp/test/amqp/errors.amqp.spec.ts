@@ -39,7 +39,7 @@ test('a broker that is not there: .delay() and worker.start() reject within the 
   await w.close();
 });
 
-test('a queue declared differently elsewhere (x-max-priority): a BrokerError naming RabbitMQ\'s refusal, not a hang', async () => {
+test('a queue declared differently elsewhere (x-max-priority): an error naming RabbitMQ\'s refusal, not a hang or a retry loop', async () => {
   const { amqp } = await servers.fresh();
   const plain = app(amqp);
   await plain.sendTask('t.any', [], { queue: 'shared' });

@@ -138,7 +138,9 @@ export async function startRabbit(options: RabbitOptions = {}): Promise<RabbitSe
     } catch {
       return;
     }
-    await Promise.race([exited, sleep(15_000)]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
     // NOTE: the Erlang VM may outlive the shell that started it; it is in the same process group.
     try {
       process.kill(-p.pid!, 'SIGKILL');
