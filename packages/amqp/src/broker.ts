@@ -1,7 +1,7 @@
 // The amqp:// broker: Celery's topology and message format on RabbitMQ (see topology.ts, envelope.ts), with
 // publisher confirms, so a resolved publish() is in the broker.
 import { randomUUID } from 'node:crypto';
-import type { Channel, ConfirmChannel, Options } from 'amqplib';
+import type { Channel, ConfirmChannel } from 'amqplib';
 import {
   BrokerError,
   ConfigurationError,
@@ -16,9 +16,10 @@ import {
   type WorkerInfo,
 } from '@celeriac/core';
 import { toAmqp } from './envelope';
-import { Link, describe, replyCode, sleep } from './link';
+import { Link, confirmPublish, describe, replyCode, sleep } from './link';
 import { revocationStore, type RevocationStore } from './revocations';
 import { AmqpConsumer } from './consumer';
+import { replyQueueArgs } from './rpc';
 import {
   DEAD_LETTER_QUEUE,
   DELAY_MAX_STEP,
@@ -47,6 +48,8 @@ export interface AmqpBrokerOptions {
   workersWindow?: number;
   /** How long a publish waits for RabbitMQ's confirm (a blocked connection confirms nothing). @default 30 000 */
   confirmTimeout?: number;
+  /** With the rpc:// result backend: this app's reply queue, put in reply_to and declared before the first send. */
+  rpc?: { oid: string; expiresMs: number };
 }
 
 /** The header that marks a revoke celeriac stored before broadcasting it (Celery ignores unknown headers). */
@@ -147,8 +150,15 @@ export class AmqpBroker implements Broker {
   publish(queue: string, priority: number, raw: string): Promise<void> {
     if (this.#closed) return Promise.reject(new BrokerError(`the AMQP broker ${this.url} is closed`));
     const { content, options } = toAmqp(raw, priority);
+    const rpc = this.options.rpc;
+    if (rpc && !options.replyTo) options.replyTo = rpc.oid;
     return this.#withChannel(`publish to ${queue}`, async (ch, gen) => {
       await this.declareQueue(ch, queue, gen);
+      if (rpc && this.#declared.get(`\0rpc`) !== gen) {
+        // NOTE: as Celery's on_task_call: the reply queue exists before the task can finish, so no result is dropped.
+        await ch.assertQueue(rpc.oid, replyQueueArgs(rpc.expiresMs));
+        this.#declared.set(`\0rpc`, gen);
+      }
       // NOTE: as Celery's send_task: a queue on a direct exchange is published to through the default exchange
       // with the queue's name as routing key; on a topic or fanout exchange, to that exchange with its routing key.
       const t = this.topology(queue);
@@ -372,28 +382,6 @@ export class AmqpBroker implements Broker {
     await this.link.close();
     await this.revocations.close();
   }
-}
-
-/**
- * How long a publish waits for RabbitMQ's confirm. A connection RabbitMQ blocked (memory or disk alarm) takes
- * messages and confirms nothing until the alarm clears: the send fails then instead of waiting forever.
- */
-export const CONFIRM_TIMEOUT_MS = 30_000;
-
-/** Publishes and resolves once RabbitMQ confirmed it (rejects on a nack, a lost channel, or no confirm in time). */
-export function confirmPublish(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, options: Options.Publish, waitMs = CONFIRM_TIMEOUT_MS): Promise<void> {
-  const to = exchange ? `exchange ${exchange}` : `queue ${routingKey}`;
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new BrokerError(`RabbitMQ did not confirm a message to ${to} within ${waitMs} ms (a memory or disk alarm blocks publishers)`)),
-      waitMs,
-    );
-    ch.publish(exchange, routingKey, content, options, (err) => {
-      clearTimeout(timer);
-      if (err) reject(err instanceof Error ? err : new BrokerError(`RabbitMQ did not take a message to ${to}`));
-      else resolve();
-    });
-  });
 }
 
 function parseControl(content: Buffer, headers: Record<string, unknown>): ControlCommand | null {

@@ -6,9 +6,9 @@
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { BrokerError, type BrokerConsumer, type ConsumerOptions, type Delivery, type WorkerInfo } from '@celeriac/core';
 import type { AmqpBroker } from './broker';
-import { confirmPublish } from './broker';
 import { fromAmqp } from './envelope';
-import { Link, describe } from './link';
+import { rememberReplyTo } from './rpc';
+import { Link, confirmPublish, describe } from './link';
 import { DEAD_LETTER_QUEUE, PIDBOX_EXCHANGE, PIDBOX_EXCHANGE_OPTS, PIDBOX_QUEUE_OPTS, delayName, delayStep } from './topology';
 
 /** A consumer that names no window (the port's own tests) takes what the broker pushes: 0 is no limit in AMQP. */
@@ -110,6 +110,8 @@ export class AmqpConsumer implements BrokerConsumer {
     }
     const tag = `${this.link.generation}.${msg.fields.deliveryTag}`;
     if (msg.fields.redelivered) this.redelivered++;
+    const id = msg.properties.headers?.id;
+    if (typeof id === 'string' && msg.properties.replyTo) rememberReplyTo(id, msg.properties.replyTo);
     this.#held.set(tag, { msg, ch, queue });
     this.#buffer.push({ raw: fromAmqp(msg, queue, tag), queue, key: queue, tag });
     this.#waiter?.(false);

@@ -1,9 +1,11 @@
 // @celeriac/amqp: the amqp:// and amqps:// broker, loaded by @celeriac/core when brokerUrl names one.
 import { ConfigurationError, redactUrl, type TransportContext } from '@celeriac/core';
 import { AmqpBroker } from './broker';
+import { RpcBackend, oidFor } from './rpc';
 
 export { AmqpBroker, type AmqpBrokerOptions } from './broker';
 export { AmqpConsumer } from './consumer';
+export { RpcBackend } from './rpc';
 
 /** The broker for an `amqp://` / `amqps://` URL (core calls this through its transport seam). */
 export function createBroker(url: string, context: TransportContext): AmqpBroker {
@@ -18,18 +20,20 @@ export function createBroker(url: string, context: TransportContext): AmqpBroker
     resultBackend: s.resultBackend,
     queues: s.taskQueues ?? {},
     logger: context.logger,
+    ...(s.resultBackend && /^rpc:/i.test(s.resultBackend) ? { rpc: { oid: oidFor(s), expiresMs: s.resultExpires } } : {}),
   });
 }
 
 /**
- * Results cannot live on RabbitMQ here: Celery's `amqp` result backend is gone since Celery 5, and its `rpc://`
- * backend is not implemented by celeriac yet. A clear error at start-up, naming what to set, instead.
+ * Celery's `rpc://` result backend: results as messages to the caller's reply queue, over the amqp:// broker.
+ * Celery's `amqp` result backend is gone since Celery 5; any other scheme here is a clear error naming the fix.
  */
-export function createBackend(url: string, _context: TransportContext): never {
-  void _context;
+export function createBackend(url: string, context: TransportContext): RpcBackend {
   const scheme = new URL(url).protocol;
-  const what = scheme === 'rpc:' ? 'the rpc:// result backend is not supported yet' : `${scheme}// is not a result backend`;
-  throw new ConfigurationError(
-    `\`resultBackend\` (${redactUrl(url)}): ${what}; with an amqp:// broker set resultBackend to a redis:// URL (e.g. redis://127.0.0.1:6379/0)`,
-  );
+  if (scheme !== 'rpc:') {
+    throw new ConfigurationError(
+      `\`resultBackend\` (${redactUrl(url)}): ${scheme}// is not a result backend; with an amqp:// broker use rpc:// or a redis:// URL (e.g. redis://127.0.0.1:6379/0)`,
+    );
+  }
+  return new RpcBackend(url, context.settings, context.logger);
 }

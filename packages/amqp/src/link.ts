@@ -1,6 +1,7 @@
 // One AMQP connection, opened on first use and again after a loss: every wait is bounded by the connect timeout,
 // and errors name the URL without its password.
 import * as amqp from 'amqplib';
+import type { ConfirmChannel, Options } from 'amqplib';
 import { BrokerError, redactUrl, type Logger } from '@celeriac/core';
 
 export interface LinkOptions {
@@ -107,3 +108,25 @@ export function replyCode(err: unknown): number | undefined {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * How long a publish waits for RabbitMQ's confirm. A connection RabbitMQ blocked (memory or disk alarm) takes
+ * messages and confirms nothing until the alarm clears: the send fails then instead of waiting forever.
+ */
+export const CONFIRM_TIMEOUT_MS = 30_000;
+
+/** Publishes and resolves once RabbitMQ confirmed it (rejects on a nack, a lost channel, or no confirm in time). */
+export function confirmPublish(ch: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, options: Options.Publish, waitMs = CONFIRM_TIMEOUT_MS): Promise<void> {
+  const to = exchange ? `exchange ${exchange}` : `queue ${routingKey}`;
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new BrokerError(`RabbitMQ did not confirm a message to ${to} within ${waitMs} ms (a memory or disk alarm blocks publishers)`)),
+      waitMs,
+    );
+    ch.publish(exchange, routingKey, content, options, (err) => {
+      clearTimeout(timer);
+      if (err) reject(err instanceof Error ? err : new BrokerError(`RabbitMQ did not take a message to ${to}`));
+      else resolve();
+    });
+  });
+}

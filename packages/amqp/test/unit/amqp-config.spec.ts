@@ -22,8 +22,9 @@ describe('@celeriac/amqp through core', () => {
     await app.close();
   });
 
-  it('rpc:// is refused with a clear error (not supported yet), naming the fix', () => {
-    expect(() => createBackend('rpc://', context)).toThrow(/rpc:\/\/ result backend is not supported yet.*redis:\/\//);
+  it('rpc:// needs an amqp:// broker; an amqp:// URL is no result backend (the error names rpc:// and redis://)', () => {
+    expect(() => createBackend('rpc://', context)).toThrow(/rpc:\/\/ sends results over the broker: it needs an amqp:\/\/ broker, not memory:\/\//);
+    expect(() => createBackend('amqp://127.0.0.1/', context)).toThrow(/amqp:\/\/ is not a result backend.*rpc:\/\/ or a redis:\/\//);
   });
 
   it('createBroker refuses a scheme it does not serve, and an x-max-priority RabbitMQ cannot take', () => {

@@ -11,7 +11,7 @@ import time
 from celery import Celery
 from kombu import Exchange, Queue
 
-app = Celery('amqp_interop', broker=os.environ['AMQP_URL'], backend=os.environ['REDIS_URL'])
+app = Celery('amqp_interop', broker=os.environ['AMQP_URL'], backend=os.environ.get('PY_BACKEND') or os.environ['REDIS_URL'])
 app.conf.update(
     task_serializer='json',
     result_serializer='json',
