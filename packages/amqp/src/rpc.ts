@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel } from 'amqplib';
 import { ConfigurationError, READY_STATES, redactUrl, type Logger, type ResultBackend, type ResultMeta, type Settings } from '@celeriac/core';
-import { Link, confirmPublish, describe, sleep } from './link';
+import { Link, confirmPublish, sleep } from './link';
 
 const oids = new WeakMap<object, string>();
 
@@ -122,7 +122,9 @@ export class RpcBackend implements ResultBackend {
       try {
         l(meta);
       } catch (err) {
-        process.emitWarning(`A result listener of task ${meta.task_id} threw: ${describe(err)}`, { code: 'CELERIAC_LISTENER_ERROR' });
+        // NOTE: as core's backends: the listener's own bug, reported with its stack; the others still hear the state.
+        const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        process.emitWarning(`A result listener of task ${meta.task_id} threw: ${detail}`, { code: 'CELERIAC_LISTENER_ERROR' });
       }
     }
   }
