@@ -7,10 +7,11 @@ const path = require('node:path');
 const { median, parseArgs } = require('./util');
 const { startRedis } = require('./redis');
 const postgres = require('./postgres');
+const { startRabbit } = require('./rabbitmq');
 const scenarios = require('./scenarios');
 const { printReport } = require('./report');
 
-const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue', 'celeriac-pg'];
+const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue', 'celeriac-pg', 'celeriac-amqp'];
 const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'memory'];
 
 function config(opts) {
@@ -65,6 +66,17 @@ async function main() {
       await pg.flush();
     };
   }
+  // celeriac-amqp: a rabbitmq-server of the run's own; its URL reaches the worker children through the environment.
+  const rabbit = systemNames.includes('celeriac-amqp') ? await startRabbit() : null;
+  if (rabbit) {
+    process.env.BENCH_AMQP_URL = rabbit.url;
+    log(`rabbitmq-server ${rabbit.version} at ${rabbit.url.replace(/:[^:@/]*@/, ':***@')}`);
+  }
+  // NOTE: "flush" empties every store a run used: Redis, and the brokers of systems that are not Redis.
+  const flushAll = async () => {
+    await redis.flush();
+    for (const p of Object.values(producers)) if (p.flush) await p.flush();
+  };
   const samples = {};
   const record = (key, who, value) => ((samples[key] ??= {})[who] ??= []).push(value);
   const producers = {};
@@ -73,10 +85,12 @@ async function main() {
   let children = null;
   try {
     for (const s of systems) producers[s.name] = await s.producer(redis.url);
+    const runRedis = { ...redis, flush: flushAll };
     for (const name of ALL_SCENARIOS.filter((s) => scenarioNames.includes(s))) {
-      const ctx = { cfg, redis, systems: systems.filter((s) => !s.scenarios || s.scenarios.includes(name)), producers, record, log };
+      // A system may run only some scenarios (celeriac-amqp: enqueue and process).
+      const ctx = { cfg, redis: runRedis, systems: systems.filter((s) => !s.scenarios || s.scenarios.includes(name)), producers, record, log };
       log(`scenario ${name}`);
-      await redis.flush();
+      await flushAll();
       if ((name === 'process' || name === 'latency') && !children) children = await scenarios.startWorkers(ctx);
       await scenarios[name](ctx, children);
       if (name === lastWorkerScenario) {
@@ -89,6 +103,7 @@ async function main() {
     await Promise.all(Object.values(producers).map((p) => p.close()));
     await redis.stop();
     await pg?.stop();
+    await rabbit?.stop();
   }
 
   const medians = {};
@@ -97,7 +112,7 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
-    machine: { cpu: os.cpus()[0].model, cores: os.cpus().length, node: process.version, redis: redis.version, ...(pg ? { postgres: pg.version } : {}) },
+    machine: { cpu: os.cpus()[0].model, cores: os.cpus().length, node: process.version, redis: redis.version, ...(pg ? { postgres: pg.version } : {}), ...(rabbit ? { rabbitmq: rabbit.version } : {}) },
     versions: Object.fromEntries(
       ['bullmq', 'bee-queue', 'fastify', 'express', 'autocannon', 'ioredis', ...(systemNames.includes('celeriac') ? ['@celeriac/core'] : [])]
         .map((p) => [p, packageVersion(p)]),

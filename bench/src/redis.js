@@ -65,4 +65,4 @@ async function startRedis() {
   };
 }
 
-module.exports = { startRedis };
+module.exports = { startRedis, freePort };

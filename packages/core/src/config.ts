@@ -3,6 +3,17 @@ import { OPTIONAL_TRANSPORTS, schemeOf } from './transport-schemes';
 import { rateInterval, type RateLimit } from './limits/rate';
 import { checkTransportOptions, isSentinelUrl, parseSentinelUrl, redactSentinelUrl, type TransportOptions } from './redis/sentinel';
 
+/**
+ * How a queue is declared and published to on RabbitMQ (amqp://), as a `Queue(name, Exchange(exchange, type),
+ * routing_key)` in Celery's task_queues. Omitted: Celery's own default for a queue, a direct exchange named
+ * after the queue and the queue's name as routing key. The Redis broker routes by queue name and ignores it.
+ */
+export interface TaskQueue {
+  exchange?: string;
+  exchangeType?: 'direct' | 'topic' | 'fanout';
+  routingKey?: string;
+}
+
 /** Where a task goes: a queue name, or `{ queue, priority }`. */
 export interface TaskRoute {
   queue?: string;
@@ -49,6 +60,13 @@ export interface Settings {
   taskTimeLimit: number | null;
   /** Largest encoded message `.delay()` accepts, in bytes. @default 10_485_760 (10 MiB) */
   taskMessageMaxSize: number;
+  /**
+   * Celery's task_queue_max_priority: on RabbitMQ (amqp://) task queues are declared with this `x-max-priority`
+   * (a higher priority number is served first there). It must match how the queues were first declared. @default null
+   */
+  taskQueueMaxPriority: number | null;
+  /** Celery's task_queues: per queue name, its exchange, exchange type and routing key on RabbitMQ. @default {} */
+  taskQueues: Record<string, TaskQueue>;
   /** Run tasks inline at `.delay()`, for tests. @default false */
   taskAlwaysEager: boolean;
   /** Let eager tasks throw from `.delay()` instead of storing FAILURE. @default false */
@@ -92,6 +110,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   taskMaxRetries: 3,
   taskTimeLimit: null,
   taskMessageMaxSize: 10 * 1024 * 1024,
+  taskQueueMaxPriority: null,
+  taskQueues: {},
   taskAlwaysEager: false,
   taskEagerPropagates: false,
   workerConcurrency: 10,
@@ -105,7 +125,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   brokerConnectionTimeout: 5_000,
 });
 
-type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions';
+type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions' | 'queues';
 
 const KINDS: Record<keyof Settings, Kind> = {
   brokerUrl: 'url',
@@ -121,6 +141,8 @@ const KINDS: Record<keyof Settings, Kind> = {
   taskMaxRetries: 'int>=0',
   taskTimeLimit: 'nullableInt>=1',
   taskMessageMaxSize: 'int>=1',
+  taskQueueMaxPriority: 'nullableInt>=1',
+  taskQueues: 'queues',
   taskAlwaysEager: 'boolean',
   taskEagerPropagates: 'boolean',
   workerConcurrency: 'int>=1',
@@ -219,6 +241,28 @@ function checkAnnotations(name: string, value: unknown): Record<string, TaskAnno
   return value as Record<string, TaskAnnotation>;
 }
 
+const EXCHANGE_TYPES = ['direct', 'topic', 'fanout'];
+
+function checkQueues(name: string, value: unknown): Record<string, TaskQueue> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw expected(name, 'an object of queue name → { exchange, exchangeType, routingKey }', value);
+  }
+  for (const [queue, q] of Object.entries(value as Record<string, unknown>)) {
+    const at = `${name}["${queue}"]`;
+    if (typeof q !== 'object' || q === null || Array.isArray(q)) throw expected(at, 'an object { exchange, exchangeType, routingKey }', q);
+    for (const [k, v] of Object.entries(q)) {
+      if (k === 'exchange' || k === 'routingKey') {
+        if (typeof v !== 'string') throw expected(`${at}.${k}`, 'a string', v);
+      } else if (k === 'exchangeType') {
+        if (typeof v !== 'string' || !EXCHANGE_TYPES.includes(v)) throw expected(`${at}.exchangeType`, `one of ${EXCHANGE_TYPES.join(', ')}`, v);
+      } else {
+        throw new ConfigurationError(`Unknown key \`${k}\` in \`${at}\` (expected exchange, exchangeType, routingKey)`);
+      }
+    }
+  }
+  return value as Record<string, TaskQueue>;
+}
+
 function checkOne(name: keyof Settings, value: unknown): unknown {
   switch (KINDS[name]) {
     case 'url':
@@ -243,6 +287,8 @@ function checkOne(name: keyof Settings, value: unknown): unknown {
       return checkAnnotations(name, value);
     case 'transportOptions':
       return checkTransportOptions(name, value, didYouMean);
+    case 'queues':
+      return checkQueues(name, value);
   }
 }
 
@@ -293,6 +339,12 @@ function envValue(kind: Kind, key: string, raw: string): unknown {
         return JSON.parse(raw);
       } catch {
         throw bad('JSON such as {"masterName": "mymaster"}');
+      }
+    case 'queues':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw bad('JSON such as {"mail": {"exchange": "tasks", "exchangeType": "topic", "routingKey": "mail.#"}}');
       }
   }
 }

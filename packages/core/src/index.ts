@@ -24,12 +24,12 @@ export {
   UnrecoverableError,
   Reject,
 } from './errors';
-export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskRoute, type TaskAnnotation } from './config';
+export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskRoute, type TaskAnnotation, type TaskQueue } from './config';
 export type { TransportOptions } from './redis/sentinel';
 export { Worker, type WorkerOptions } from './worker/worker';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
-export type { Broker, OutgoingMessage, BrokerConsumer, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry, SlotRequest, DedupRequest } from './broker/broker';
+export type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry, SlotRequest, DedupRequest } from './broker/broker';
 export type { RateLimit } from './limits/rate';
 export { notify as notifyResultListener, type ResultBackend } from './backend/backend';
 export type { ResultMeta, ExceptionInfo } from './protocol/result-meta';

@@ -62,6 +62,8 @@ export interface ConsumerOptions {
   workerId: string;
   /** After this long without a heartbeat a worker's messages are recovered by the others. */
   heartbeatTimeout: number;
+  /** The worker's window (concurrency × prefetch multiplier), for brokers that push messages (AMQP's prefetch). */
+  prefetch?: number;
 }
 
 export interface BrokerConsumer {

@@ -114,7 +114,12 @@ export class Worker extends TypedEmitter implements JobHost {
     this.logsTasks = this.logger.isLevelEnabled?.('info') ?? true;
     this.logsDebug = this.logger.isLevelEnabled?.('debug') ?? true;
     this.#outage = new OutageLog(this.logger, () => this.app.broker.url);
-    this.consumer = app.broker.consumer({ queues: this.queues, workerId: this.id, heartbeatTimeout: this.heartbeatTimeout });
+    this.consumer = app.broker.consumer({
+      queues: this.queues,
+      workerId: this.id,
+      heartbeatTimeout: this.heartbeatTimeout,
+      prefetch: this.concurrency * this.prefetchMultiplier,
+    });
   }
 
   get running(): number {

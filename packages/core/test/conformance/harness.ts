@@ -8,6 +8,12 @@ export interface Target {
   freshUrl(): Promise<string>;
   /** Settings every app of the suite needs besides the URL (e.g. a sentinel:// URL's master name). */
   settings?: SettingsInput;
+  /** Settings every app of the suite also gets (e.g. a redis:// result backend beside an amqp:// broker). */
+  config?(): Promise<AppConfig>;
+  /** How one queue serves priorities: kombu's Redis steps, lower number first (default), or AMQP's, higher first. */
+  priority?: 'low-first' | 'high-first';
+  /** Cuts a worker off from the broker as a SIGKILL would. Default: its heartbeats stop. */
+  sever?(worker: Worker): Promise<void>;
 }
 
 export const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> => {
@@ -39,6 +45,7 @@ export function appHarness(target: Target, workerDefaults: WorkerOptions) {
         ...target.settings,
         broker: await target.freshUrl(),
         logger: consoleLogger(process.env.CELERIAC_TEST_LOG === '1' ? 'debug' : 'silent'),
+        ...(await target.config?.()),
         ...config,
       });
       apps.push(app);
