@@ -15,7 +15,6 @@ module.exports = {
       slowTestThreshold: 30,
     },
     {
-<<<<<<< HEAD
       // @celeriac/nest: NestJS 12 ships ES modules only; jest loads them through SWC (Node runs them with require(esm)).
       ...preset,
       displayName: 'nest',
@@ -35,14 +34,14 @@ module.exports = {
       displayName: 'sentinel',
       testMatch: ['<rootDir>/packages/*/test/**/*.sentinel.spec.ts'],
       slowTestThreshold: 30,
-=======
+    },
+    {
       ...preset,
       // Each file starts its own rabbitmq-server (or uses AMQP_URL); independent of the others, so the lead
       // can run this project in parallel with them.
       displayName: 'amqp',
       testMatch: ['<rootDir>/packages/*/test/**/*.amqp.spec.ts'],
       slowTestThreshold: 60,
->>>>>>> e8dad51150b42cc1aea35091752d65e32ce37bde
     },
   ],
 };

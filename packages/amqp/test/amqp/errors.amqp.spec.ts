@@ -10,7 +10,7 @@ jest.setTimeout(60_000);
 let servers: Servers;
 const apps: Celeriac[] = [];
 beforeAll(async () => {
-  servers = await startServers(3);
+  servers = await startServers(4);
 });
 afterAll(async () => {
   for (const a of apps) await a.close();
@@ -73,4 +73,20 @@ test('RabbitMQ blocking publishers (memory alarm): a send fails after the confir
     await b.close();
     await blocked.stop();
   }
+});
+
+test('what RabbitMQ cannot keep (a globalRateLimit, per-key slots, dedup): a clear error at worker start or at the send', async () => {
+  const { amqp } = await servers.fresh();
+  const limited = app(amqp);
+  limited.task('t.limited', () => 1, { globalRateLimit: '10/s' });
+  const w1 = limited.worker();
+  await expect(w1.start()).rejects.toThrow(/Task "t\.limited" has a globalRateLimit, which the broker amqp:.* cannot keep/);
+  await w1.close();
+  const tenants = app(amqp);
+  tenants.task('t.tenant', (tenant: string) => tenant, { concurrencyKey: (args) => String(args[0]), maxPerKey: 1 });
+  const w2 = tenants.worker();
+  await expect(w2.start()).rejects.toThrow(/Task "t\.tenant" has a concurrencyKey, which the broker amqp:.* cannot keep/);
+  await w2.close();
+  const once = tenants.task('t.once', () => 1);
+  await expect(once.applyAsync([], { dedupKey: 'k1' })).rejects.toThrow(/cannot deduplicate sends/);
 });
