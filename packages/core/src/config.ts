@@ -1,4 +1,4 @@
-import { ConfigurationError } from './errors';
+import { ConfigurationError, expected } from './errors';
 import { OPTIONAL_TRANSPORTS, schemeOf } from './transport-schemes';
 import { rateInterval, type RateLimit } from './limits/rate';
 import { checkTransportOptions, isSentinelUrl, parseSentinelUrl, redactSentinelUrl, type TransportOptions } from './redis/sentinel';
@@ -159,10 +159,7 @@ const KINDS: Record<keyof Settings, Kind> = {
 export const SETTING_NAMES = Object.keys(KINDS) as (keyof Settings)[];
 
 /** `Expected \`name\` to be …, got \`value\` (type)` — the one shape of every option error. */
-export function expected(name: string, what: string, value: unknown): ConfigurationError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return new ConfigurationError(`Expected \`${name}\` to be ${what}, got \`${shown}\` (${value === null ? 'null' : typeof value})`);
-}
+export { expected };
 
 export function checkInt(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {

@@ -15,6 +15,12 @@ export class ConfigurationError extends CeleriacError {
 }
 
 /** Task arguments cannot travel as JSON, or the message is larger than `taskMessageMaxSize`. */
+/** "Expected `name` to be what, got `value` (type)": the one shape of every bad-setting and bad-option error. */
+export function expected(name: string, what: string, value: unknown): ConfigurationError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return new ConfigurationError(`Expected \`${name}\` to be ${what}, got \`${shown}\` (${value === null ? 'null' : typeof value})`);
+}
+
 export class SerializationError extends CeleriacError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,6 +1,6 @@
 // Rate limits as Celery writes them ('10/s', '100/m', '1000/h', or a number per second) and the
 // per-worker bucket that turns one into a time slot per task.
-import { expected } from '../config';
+import { expected } from '../errors';
 
 /** `'10/s' | '100/m' | '1000/h'`, or a number of tasks per second (Celery's `rate_limit`). */
 export type RateLimit = string | number;

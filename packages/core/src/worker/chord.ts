@@ -8,12 +8,22 @@ import type { SignatureDict, TaskMessage } from '../protocol/message';
 import { argsRepr } from '../protocol/repr';
 import { isExceptionInfo, makeMeta } from '../protocol/result-meta';
 import { States } from '../states';
-import type { JobHost } from './request';
+import type { Logger } from '../utils/logger';
+import type { WorkerContext } from './context';
+
+/** What counting a chord part needs from the worker (its JobHost has all of it). */
+export interface ChordHost {
+  readonly app: WorkerContext;
+  readonly logger: Logger;
+  readonly logsTasks: boolean;
+  durable<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  reportError(err: unknown): void;
+}
 
 const FAILED = new Set<string>([States.FAILURE, States.REVOKED]);
 
 /** Counts a finished header task of a chord; a no-op for a task that is not one. */
-export async function chordPart(host: JobHost, msg: TaskMessage, state: string, result: unknown): Promise<void> {
+export async function chordPart(host: ChordHost, msg: TaskMessage, state: string, result: unknown): Promise<void> {
   const body = msg.chord;
   if (!body) return;
   const counters = groupsOf(host.app.backend);
@@ -58,13 +68,13 @@ const idOf = (sig: SignatureDict): string | null => (typeof sig.options.task_id 
  * task ran a second time (its worker died before acking it): the body has a state then, and the part just
  * recreated is deleted so no key stays behind.
  */
-async function unknownChord(host: JobHost, msg: TaskMessage, body: SignatureDict, counters: GroupBackend): Promise<void> {
+async function unknownChord(host: ChordHost, msg: TaskMessage, body: SignatureDict, counters: GroupBackend): Promise<void> {
   const bodyId = idOf(body);
   if (!bodyId || (await host.durable('read result', () => host.app.backend.get(bodyId))) === null) return;
   await host.durable('forget chord', () => counters.forgetChord(msg.group!));
 }
 
-async function nameOf(host: JobHost, taskId: string): Promise<string | undefined> {
+async function nameOf(host: ChordHost, taskId: string): Promise<string | undefined> {
   try {
     return (await host.app.backend.get(taskId))?.name;
   } catch {
@@ -85,7 +95,7 @@ function pyRepr(p: ChordPart): string {
  * Stores the body as FAILURE (ChordError) and sends its errbacks with the body's id (Celery's
  * chord_error_from_stack). A chain body: every step is failed, so no handle of it waits forever.
  */
-async function failBody(host: JobHost, msg: TaskMessage, body: SignatureDict, text: string): Promise<void> {
+async function failBody(host: ChordHost, msg: TaskMessage, body: SignatureDict, text: string): Promise<void> {
   const bodyId = idOf(body);
   const error = new ChordError({ taskId: bodyId ?? '', excMessage: [text] });
   host.logger.error(`Chord ${msg.group ?? ''} failed: ${text}`);
