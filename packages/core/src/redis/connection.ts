@@ -5,7 +5,7 @@ import { BrokerError } from '../errors';
 import { redactUrl } from '../config';
 import { setLongTimeout } from '../utils/timers';
 import type { Logger } from '../utils/logger';
-import { isSentinelUrl, isStaleMaster, parseSentinelUrl, sentinelOptions, type TransportOptions } from './sentinel';
+import { isSentinelUrl, isStaleMaster, parseSentinelUrl, sentinelOptions, staleMasterReconnect, type TransportOptions } from './sentinel';
 
 /** Where a connection reports what is worth an operator's attention (deduplicated by the pool). */
 export type Notice = (message: string) => void;
@@ -323,7 +323,7 @@ export class ConnectionPool {
     // NOTE: a copy of an adopted client carries its sentinels and master already.
     if (!isSentinelUrl(url) || this.#bases.has(url)) return own;
     const s = this.#sentinels.get(url) ?? sentinelOptions('brokerUrl', url, {}, 'brokerTransportOptions');
-    return { ...s, ...own, failoverDetector: watch };
+    return { ...s, ...own, failoverDetector: watch, reconnectOnError: staleMasterReconnect() };
   }
 
   command(url: string): Connection {
