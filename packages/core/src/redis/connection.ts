@@ -78,6 +78,7 @@ export class Connection {
     // NOTE: from a user's client, a copy with its connection details (host, TLS, auth, db, sentinels) and our
     // options (bounded waits, reconnection): the user's client itself is never used nor closed.
     if (base) delete options.tls;
+    if (options.sentinels) options.reconnectOnError = staleMasterReconnect(() => (this.client as { stream?: unknown } | undefined)?.stream);
     // NOTE: a sentinel:// URL is not ioredis' to parse: the pool gives its sentinels and master in `extra`.
     this.client = base ? base.duplicate(options) : options.sentinels ? new Redis(options) : new Redis(url, options);
     if (this.#sentinel ? parseSentinelUrl('brokerUrl', url).password : new URL(url).password) this.#quietAuth(notice);
@@ -323,7 +324,7 @@ export class ConnectionPool {
     // NOTE: a copy of an adopted client carries its sentinels and master already.
     if (!isSentinelUrl(url) || this.#bases.has(url)) return own;
     const s = this.#sentinels.get(url) ?? sentinelOptions('brokerUrl', url, {}, 'brokerTransportOptions');
-    return { ...s, ...own, failoverDetector: watch, reconnectOnError: staleMasterReconnect() };
+    return { ...s, ...own, failoverDetector: watch };
   }
 
   command(url: string): Connection {

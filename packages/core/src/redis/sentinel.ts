@@ -92,18 +92,17 @@ export function checkTransportOptions(name: string, value: unknown, didYouMean: 
 export const isStaleMaster = (err: Error): boolean => /^(READONLY|NOREPLICAS|MASTERDOWN)/.test(err.message);
 
 /**
- * A `reconnectOnError` for one connection: a refusal from a demoted master reconnects (asking the sentinels again),
- * at most once a second. NOTE: ioredis adds a 'close' listener to the socket for each reconnect asked for, and during
- * a failover every command in flight is refused; the ones refused after the first are resent by the caller
- * (Connection.run) instead, so listeners do not pile up on the closing socket.
+ * A connection's `reconnectOnError`: a refusal from a demoted master reconnects (asking the sentinels again), once
+ * per socket. NOTE: ioredis adds a 'close' listener to the socket for each reconnect asked for, and during a failover
+ * every command in flight is refused; those refused after the first are resent by the caller (Connection.run).
  */
-export function staleMasterReconnect(): (err: Error) => boolean {
-  let last = -Infinity;
+export function staleMasterReconnect(socketOf: () => unknown): (err: Error) => boolean {
+  let asked: unknown = null;
   return (err) => {
     if (!isStaleMaster(err)) return false;
-    const now = Date.now();
-    if (now - last < 1_000) return false;
-    last = now;
+    const socket = socketOf();
+    if (socket !== undefined && socket === asked) return false;
+    asked = socket;
     return true;
   };
 }
@@ -127,7 +126,7 @@ export function sentinelOptions(setting: string, url: string, transport: Transpo
     db: addr.db,
     // NOTE: keep asking the sentinels (capped backoff); callers bound their own waits, as for plain Redis.
     sentinelRetryStrategy: (times) => Math.min(50 * times, 1_000),
-    reconnectOnError: staleMasterReconnect(),
+    reconnectOnError: (err) => isStaleMaster(err),
   };
   if (addr.username) options.username = addr.username;
   if (addr.password) options.password = addr.password;
