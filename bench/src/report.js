@@ -15,6 +15,7 @@ function rows(cfg) {
       r.push([`latency.${phase}.p${q}`, `latency send→${phase} p${q} (${cfg.latency.rate}/s)`, 'ms', 'lower']);
     r.push([`latency.${phase}.max`, `latency send→${phase} worst (${cfg.latency.rate}/s)`, 'ms', 'lower']);
   }
+  r.push(['latency.gc.max', `worker's longest GC pause in the latency run`, 'ms', 'lower']);
   if (cfg.scaling) {
     const { n, processes, concurrency } = cfg.scaling;
     r.push(['scaling.p1', `scaling ${k(n)}, 1 worker process, c=${concurrency}`, 'tasks/s', 'higher']);
@@ -24,6 +25,9 @@ function rows(cfg) {
   r.push(['cmds.send', 'Redis commands per send', 'cmds', 'lower']);
   for (const c of cfg.process.concurrencies)
     r.push([`cmds.process.c${c}`, `Redis commands per processed task, c=${c}`, 'cmds', 'lower']);
+  r.push(['producerCpu.send', 'producer CPU per send (one by one)', 'µs', 'lower']);
+  for (const c of cfg.process.concurrencies)
+    r.push([`workerCpu.process.c${c}`, `worker CPU per processed task, c=${c}`, 'µs', 'lower']);
   r.push(['redisCpu.send', 'Redis CPU per send', 'µs', 'lower']);
   for (const c of cfg.process.concurrencies)
     r.push([`redisCpu.process.c${c}`, `Redis CPU per processed task, c=${c}`, 'µs', 'lower']);

@@ -29,9 +29,12 @@ async function enqueue({ cfg, redis, systems, producers, record, log }) {
       await redis.flush();
       const c0 = await redis.commands();
       const cpu0 = await redis.cpuSeconds();
+      const own0 = process.cpuUsage();
       let t0 = now();
       for (let i = 0; i < n; i++) await p.send(payloads[i]);
       record('enqueue.seq', s.name, n / ((now() - t0) / 1000));
+      const own = process.cpuUsage(own0);
+      record('producerCpu.send', s.name, (own.user + own.system) / n);
       record('redisCpu.send', s.name, (((await redis.cpuSeconds()) - cpu0) * 1e6) / n);
       record('cmds.send', s.name, ((await redis.commands()) - c0) / n);
 
@@ -92,6 +95,7 @@ async function processScenario(ctx, children) {
         record(`process.c${c}`, s.name, n / ((res.tLast - res.t0) / 1000));
         record(`cmds.process.c${c}`, s.name, cmds / n);
         record(`redisCpu.process.c${c}`, s.name, (cpu * 1e6) / n);
+        record(`workerCpu.process.c${c}`, s.name, res.cpuUs / n);
         log(`process rep ${rep + 1} c=${c} ${s.name} done`);
       }
     }
@@ -148,6 +152,7 @@ async function latency(ctx, children) {
       }
       record('latency.start.max', s.name, toStart.length ? toStart[toStart.length - 1] : null);
       record('latency.done.max', s.name, toDone.length ? toDone[toDone.length - 1] : null);
+      record('latency.gc.max', s.name, res.gc?.max ?? null);
       if (toDone.length < total) log(`latency: ${s.name} reported completion of only ${toDone.length}/${total}`);
       log(`latency rep ${rep + 1} ${s.name} done (run took ${((now() - tStart) / 1000).toFixed(1)} s)`);
     }
