@@ -12,7 +12,7 @@ const scenarios = require('./scenarios');
 const { printReport } = require('./report');
 
 const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue', 'celeriac-pg', 'celeriac-amqp'];
-const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'memory'];
+const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'scaling', 'memory'];
 
 function config(opts) {
   const q = opts.quick;
@@ -23,6 +23,7 @@ function config(opts) {
     process: { n: q ? 1000 : 20_000, concurrencies: [1, 10, 100], warmup: q ? 500 : 2000 },
     latency: { rate: 1000, seconds: q ? 1 : 10, concurrency: 10 },
     http: { seconds: q ? 2 : 10, warmupSeconds: q ? 0.25 : 2, connections: 100, targets: ['celeriac', 'bullmq'], frameworks: opts.frameworks ?? ['fastify', 'express'] },
+    scaling: { n: q ? 4000 : 40_000, processes: 2, concurrency: 100, margin: 0.25 },
     memory: { marks: q ? [2000, 5000] : [20_000, 200_000], concurrency: 10 },
   };
 }

@@ -53,6 +53,12 @@ async function startRedis() {
       for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (m[1] !== 'info') total += Number(m[2]);
       return total;
     },
+    // Seconds of CPU the server has used so far (`INFO cpu`: used_cpu_sys + used_cpu_user, main thread and children).
+    async cpuSeconds() {
+      const text = await admin.info('cpu');
+      const get = (k) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(text)[1]);
+      return get('used_cpu_sys') + get('used_cpu_user');
+    },
     async stop() {
       admin.disconnect();
       proc.removeAllListeners('exit');

@@ -10,12 +10,27 @@ function rows(cfg) {
   ];
   for (const c of cfg.process.concurrencies)
     r.push([`process.c${c}`, `process ${k(cfg.process.n)}, concurrency ${c}`, 'tasks/s', 'higher']);
-  for (const phase of ['start', 'done'])
+  for (const phase of ['start', 'done']) {
     for (const q of [50, 95, 99])
       r.push([`latency.${phase}.p${q}`, `latency send→${phase} p${q} (${cfg.latency.rate}/s)`, 'ms', 'lower']);
+    r.push([`latency.${phase}.max`, `latency send→${phase} worst (${cfg.latency.rate}/s)`, 'ms', 'lower']);
+  }
+  r.push(['latency.gc.max', `worker's longest GC pause in the latency run`, 'ms', 'lower']);
+  if (cfg.scaling) {
+    const { n, processes, concurrency } = cfg.scaling;
+    r.push(['scaling.p1', `scaling ${k(n)}, 1 worker process, c=${concurrency}`, 'tasks/s', 'higher']);
+    r.push([`scaling.p${processes}`, `scaling ${k(n)}, ${processes} worker processes`, 'tasks/s', 'higher']);
+    r.push(['scaling.ratio', `scaling, ${processes} processes ÷ 1`, '×', 'higher']);
+  }
   r.push(['cmds.send', 'Redis commands per send', 'cmds', 'lower']);
   for (const c of cfg.process.concurrencies)
     r.push([`cmds.process.c${c}`, `Redis commands per processed task, c=${c}`, 'cmds', 'lower']);
+  r.push(['producerCpu.send', 'producer CPU per send (one by one)', 'µs', 'lower']);
+  for (const c of cfg.process.concurrencies)
+    r.push([`workerCpu.process.c${c}`, `worker CPU per processed task, c=${c}`, 'µs', 'lower']);
+  r.push(['redisCpu.send', 'Redis CPU per send', 'µs', 'lower']);
+  for (const c of cfg.process.concurrencies)
+    r.push([`redisCpu.process.c${c}`, `Redis CPU per processed task, c=${c}`, 'µs', 'lower']);
   for (const f of cfg.http.frameworks ?? []) {
     r.push([`http.${f}.rps`, `HTTP ${f} route, ${cfg.http.connections} conns`, 'req/s', 'higher']);
     r.push([`http.${f}.p99`, `HTTP ${f} route p99`, 'ms', 'lower']);

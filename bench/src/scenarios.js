@@ -28,9 +28,14 @@ async function enqueue({ cfg, redis, systems, producers, record, log }) {
       const p = producers[s.name];
       await redis.flush();
       const c0 = await redis.commands();
+      const cpu0 = await redis.cpuSeconds();
+      const own0 = process.cpuUsage();
       let t0 = now();
       for (let i = 0; i < n; i++) await p.send(payloads[i]);
       record('enqueue.seq', s.name, n / ((now() - t0) / 1000));
+      const own = process.cpuUsage(own0);
+      record('producerCpu.send', s.name, (own.user + own.system) / n);
+      record('redisCpu.send', s.name, (((await redis.cpuSeconds()) - cpu0) * 1e6) / n);
       record('cmds.send', s.name, ((await redis.commands()) - c0) / n);
 
       await redis.flush();
@@ -83,10 +88,14 @@ async function processScenario(ctx, children) {
         await redis.flush();
         await prefill(producers[s.name], payloads, cfg.enqueue.bulkChunk);
         const c0 = await redis.commands();
+        const cpu0 = await redis.cpuSeconds();
         const res = await runWorker(children[s.name], { n, concurrency: c });
+        const cpu = (await redis.cpuSeconds()) - cpu0;
         const cmds = (await redis.commands()) - c0;
         record(`process.c${c}`, s.name, n / ((res.tLast - res.t0) / 1000));
         record(`cmds.process.c${c}`, s.name, cmds / n);
+        record(`redisCpu.process.c${c}`, s.name, (cpu * 1e6) / n);
+        record(`workerCpu.process.c${c}`, s.name, res.cpuUs / n);
         log(`process rep ${rep + 1} c=${c} ${s.name} done`);
       }
     }
@@ -141,6 +150,9 @@ async function latency(ctx, children) {
         record(`latency.start.p${q}`, s.name, percentile(toStart, q));
         record(`latency.done.p${q}`, s.name, percentile(toDone, q));
       }
+      record('latency.start.max', s.name, toStart.length ? toStart[toStart.length - 1] : null);
+      record('latency.done.max', s.name, toDone.length ? toDone[toDone.length - 1] : null);
+      record('latency.gc.max', s.name, res.gc?.max ?? null);
       if (toDone.length < total) log(`latency: ${s.name} reported completion of only ${toDone.length}/${total}`);
       log(`latency rep ${rep + 1} ${s.name} done (run took ${((now() - tStart) / 1000).toFixed(1)} s)`);
     }
@@ -200,6 +212,51 @@ async function http({ cfg, redis, systems, record, log }) {
   await redis.flush();
 }
 
+// Scaling: the same prefilled queue drained by one worker process, then by `processes` worker processes at once
+// (each at the same concurrency). Every process counts its own tasks up to an equal share of N and reports when it got
+// there; the aggregate rate is the sum of the per-process rates (share ÷ own time), all running at once. The queue
+// holds N plus a margin so that no process runs dry before reaching its share while another still works.
+// NOTE: several plain processes, not a process pool inside one worker (`-P processes` waits for the worker-pools issue).
+async function scaling(ctx) {
+  const { cfg, redis, systems, producers, record, log } = ctx;
+  const { n, processes, concurrency, margin } = cfg.scaling;
+  const payloads = payloadsFor(Math.round(n * (1 + margin)));
+  for (const s of systems) {
+    const kids = [];
+    try {
+      for (let k = 0; k < processes; k++) {
+        const child = spawnChild('worker-child.js', [s.name, redis.url]);
+        kids.push(child);
+        await child.next('ready');
+      }
+      // warm-up: every process drains a small queue once
+      await redis.flush();
+      const warm = cfg.process.warmup;
+      await prefill(producers[s.name], payloadsFor(Math.round(warm * processes * (1 + margin))), cfg.enqueue.bulkChunk);
+      await Promise.all(kids.map((c) => runWorker(c, { n: warm, concurrency })));
+      for (let rep = 0; rep < cfg.reps; rep++) {
+        let single = null;
+        for (const used of [1, processes]) {
+          await redis.flush();
+          await prefill(producers[s.name], payloads, cfg.enqueue.bulkChunk);
+          const share = Math.floor(n / used);
+          const cpu0 = await redis.cpuSeconds();
+          const results = await Promise.all(kids.slice(0, used).map((c) => runWorker(c, { n: share, concurrency })));
+          const cpu = (await redis.cpuSeconds()) - cpu0;
+          const rate = results.reduce((sum, r) => sum + share / ((r.tLast - r.t0) / 1000), 0);
+          record(`scaling.p${used}`, s.name, rate);
+          if (used === 1) single = rate;
+          else record('scaling.ratio', s.name, rate / single);
+          log(`scaling rep ${rep + 1} ${used} process(es) ${s.name} done (${Math.round(rate)} tasks/s, Redis ${((cpu * 1e6) / (share * used)).toFixed(1)} µs CPU/task)`);
+        }
+      }
+    } finally {
+      await Promise.all(kids.map((c) => c.exit()));
+    }
+    await redis.flush();
+  }
+}
+
 async function memory({ cfg, redis, systems, producers, record, log }) {
   const [first, second] = cfg.memory.marks;
   for (const s of systems) {
@@ -221,4 +278,4 @@ async function memory({ cfg, redis, systems, producers, record, log }) {
   }
 }
 
-module.exports = { enqueue, process: processScenario, latency, http, memory, startWorkers };
+module.exports = { enqueue, process: processScenario, latency, http, scaling, memory, startWorkers };
