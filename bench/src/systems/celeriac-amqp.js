@@ -9,6 +9,8 @@ try {
   throw new Error(`cannot load @celeriac/core / @celeriac/amqp (${e.message.split('\n')[0]}); build them first (npm run build)`);
 }
 
+const base = require('./celeriac');
+
 const TASK = 'bench.noop';
 const amqpUrl = () => {
   const url = process.env.BENCH_AMQP_URL;
@@ -33,21 +35,6 @@ module.exports = {
     };
   },
 
-  async worker(redisUrl, { concurrency, onTask, onDone }) {
-    const app = core.createApp('bench', { broker: amqpUrl(), backend: redisUrl });
-    app.task(TASK, async (payload) => {
-      onTask(payload);
-      return null;
-    });
-    const worker = app.worker({ queues: ['celery'], concurrency });
-    if (onDone) worker.on('completed', (info) => onDone(info.taskId));
-    worker.on('failed', (info) => console.error('[celeriac-amqp worker] task failed', info));
-    await worker.start();
-    return {
-      close: async () => {
-        await worker.close();
-        await app.close();
-      },
-    };
-  },
+  // The worker is celeriac's own, on the RabbitMQ broker with results in the bench's Redis.
+  worker: (redisUrl, opts) => base.worker(amqpUrl(), { ...opts, backend: redisUrl }),
 };
