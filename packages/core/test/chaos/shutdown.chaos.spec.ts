@@ -29,8 +29,10 @@ describe('chaos: SIGTERM during load', () => {
     })();
     await sleep(2_000);
 
-    // Warm: one SIGTERM.
-    const heldAtWarm = await redis.hlen(`celeriac.unacked.${ids[0]}`);
+    // Warm: one SIGTERM, sent while that worker holds work. A snapshot after a fixed sleep found it empty once in
+    // CI (the others had fetched the last batch; a worker fetches up to its prefetch at once), so wait for it.
+    let heldAtWarm = 0;
+    await waitFor('the first worker to hold a task', async () => (heldAtWarm = await redis.hlen(`celeriac.unacked.${ids[0]}`)) > 0, 15_000, 10);
     const t0 = Date.now();
     procs[0]!.proc.kill('SIGTERM');
     const warm = await procs[0]!.exited;
