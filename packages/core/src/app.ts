@@ -27,6 +27,8 @@ import { runEager } from './worker/eager';
 import { rateInterval } from './limits/rate';
 import type { WorkerContext } from './worker/context';
 import { Worker, type WorkerOptions } from './worker/worker';
+import { Beat, type BeatOptions } from './beat/beat';
+import { checkEntry, type BeatEntry } from './beat/entries';
 
 /** `createApp`'s second argument: every setting, plus Celery's `broker` / `backend` shortcuts. */
 export interface AppConfig extends SettingsInput {
@@ -101,6 +103,7 @@ export class Celeriac implements WorkerContext, CanvasHost {
   readonly #adopted: [url: string, client: Redis][] = [];
   #pool: ConnectionPool | null = null;
   readonly #workers = new Set<Worker>();
+  readonly #beats = new Set<Beat>();
   #closed = false;
 
   constructor(
@@ -373,9 +376,36 @@ export class Celeriac implements WorkerContext, CanvasHost {
     return w;
   }
 
-  /** Closes workers (warm), then the broker and backend connections. */
+  /**
+   * Adds a periodic task to the schedule (as an entry of `beatSchedule`): `app.addPeriodicTask('cleanup',
+   * { task: 'users.cleanup', schedule: crontab({ minute: '*\/10' }) })`. A beat already running sends it from its
+   * next look at the schedule. A bad entry throws, naming it; a name already in the schedule is an error.
+   */
+  addPeriodicTask(name: string, entry: BeatEntry): this {
+    if (typeof name !== 'string' || !name) throw expected('name', 'a non-empty entry name', name);
+    const checked = checkEntry(name, entry, 'addPeriodicTask');
+    const current = this.#settings.beatSchedule;
+    if (Object.prototype.hasOwnProperty.call(current, name)) throw new ConfigurationError(`addPeriodicTask: the schedule already has an entry "${name}"`);
+    const { task, schedule, args, kwargs, options } = checked;
+    this.#settings = { ...this.#settings, beatSchedule: { ...current, [name]: { task, schedule, args: [...args], kwargs: { ...kwargs }, options: { ...options } } } };
+    return this;
+  }
+
+  /**
+   * A beat for this app's schedule; call `start()` on it. Any number of beats (in any processes) may run against one
+   * broker: each due run is sent once. On memory:// it runs in this process, for development.
+   */
+  beat(options: BeatOptions = {}): Beat {
+    this.#assertOpen();
+    const b = new Beat(this, options);
+    this.#beats.add(b);
+    return b;
+  }
+
+  /** Closes beats and workers (warm), then the broker and backend connections. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    await Promise.all([...this.#beats].map((b) => b.close()));
     await Promise.all([...this.#workers].map((w) => w.close()));
     this.#closed = true;
     const mine = (x: Broker | ResultBackend | null) => x !== null && (this.#closeGiven || !this.#given.has(x));

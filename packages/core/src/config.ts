@@ -1,6 +1,8 @@
 import { ConfigurationError, expected } from './errors';
 import { OPTIONAL_TRANSPORTS, schemeOf } from './transport-schemes';
 import { rateInterval, type RateLimit } from './limits/rate';
+import { checkBeatSchedule, type BeatEntry } from './beat/entries';
+import { checkTimezone } from './beat/schedule';
 import { checkTransportOptions, isSentinelUrl, parseSentinelUrl, redactSentinelUrl, type TransportOptions } from './redis/sentinel';
 
 /**
@@ -92,6 +94,14 @@ export interface Settings {
   taskDedupTtl: number;
   /** How long a connection attempt, or a send while Redis is away, may wait before it fails. @default 5_000 */
   brokerConnectionTimeout: number;
+  /**
+   * Celery's beat_schedule: periodic tasks by entry name, `{ task, schedule: every('30s') | crontab({ … }), args,
+   * kwargs, options }`. Sent by `celeriac beat` (or `worker -B`, or `app.beat()`), once per due time however many
+   * beats run. @default {}
+   */
+  beatSchedule: Record<string, BeatEntry>;
+  /** IANA time zone of crontab schedules (DST included), as Celery's `timezone`. @default 'UTC' */
+  timezone: string;
 }
 
 export type SettingsInput = Partial<Settings>;
@@ -123,9 +133,11 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   taskAnnotations: {},
   taskDedupTtl: 3_600_000,
   brokerConnectionTimeout: 5_000,
+  beatSchedule: Object.freeze({}) as Record<string, BeatEntry>,
+  timezone: 'UTC',
 });
 
-type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions' | 'queues';
+type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions' | 'queues' | 'beatSchedule' | 'timezone';
 
 const KINDS: Record<keyof Settings, Kind> = {
   brokerUrl: 'url',
@@ -154,6 +166,8 @@ const KINDS: Record<keyof Settings, Kind> = {
   taskAnnotations: 'annotations',
   taskDedupTtl: 'int>=1',
   brokerConnectionTimeout: 'int>=1',
+  beatSchedule: 'beatSchedule',
+  timezone: 'timezone',
 };
 
 export const SETTING_NAMES = Object.keys(KINDS) as (keyof Settings)[];
@@ -286,6 +300,10 @@ function checkOne(name: keyof Settings, value: unknown): unknown {
       return checkTransportOptions(name, value, didYouMean);
     case 'queues':
       return checkQueues(name, value);
+    case 'beatSchedule':
+      return checkBeatSchedule(name, value);
+    case 'timezone':
+      return checkTimezone(name, value);
   }
 }
 
@@ -308,6 +326,7 @@ function envValue(kind: Kind, key: string, raw: string): unknown {
   switch (kind) {
     case 'url':
     case 'string':
+    case 'timezone':
       return raw;
     case 'nullableUrl':
       return raw === '' ? null : raw;
@@ -342,6 +361,12 @@ function envValue(kind: Kind, key: string, raw: string): unknown {
         return JSON.parse(raw);
       } catch {
         throw bad('JSON such as {"mail": {"exchange": "tasks", "exchangeType": "topic", "routingKey": "mail.#"}}');
+      }
+    case 'beatSchedule':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw bad('JSON such as {"cleanup": {"task": "users.cleanup", "schedule": {"every": "10m"}}}');
       }
   }
 }

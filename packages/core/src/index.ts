@@ -27,9 +27,12 @@ export {
 export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskRoute, type TaskAnnotation, type TaskQueue } from './config';
 export type { TransportOptions } from './redis/sentinel';
 export { Worker, type WorkerOptions } from './worker/worker';
+export { every, crontab, describeSchedule, nextDue, type Schedule, type IntervalSchedule, type CrontabSchedule, type CrontabFields, type ScheduleJson } from './beat/schedule';
+export { Beat, type BeatOptions, type BeatEntryInfo } from './beat/beat';
+export type { BeatEntry, PeriodicOptions } from './beat/entries';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
-export type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry, SlotRequest, DedupRequest } from './broker/broker';
+export type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry, SlotRequest, DedupRequest, BeatStore, BeatClaim, BeatClaimResult } from './broker/broker';
 export type { RateLimit } from './limits/rate';
 export { notify as notifyResultListener, type ResultBackend } from './backend/backend';
 export type { ResultMeta, ExceptionInfo } from './protocol/result-meta';

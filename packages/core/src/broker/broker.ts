@@ -113,6 +113,40 @@ export interface DedupRequest {
   ttl: number;
 }
 
+/** A beat's claim of one run of a periodic entry (see beat/beat.ts). */
+export interface BeatClaim {
+  /** The entry's name. */
+  entry: string;
+  /**
+   * The last run the claimer read (epoch ms), which the claim requires to be still the stored one: of several beats
+   * that read the same last run, one claim succeeds. null: the entry has none yet; the claim records the store's
+   * time as its last run (if still none) and sends nothing (Celery: a new entry is first due one period later).
+   */
+  last: number | null;
+  /** When the run is due (from `last`); the claim fails while the store's clock is before it. */
+  due: number;
+  /** The message to send with the claim (atomic stores send it in the same step). */
+  message?: OutgoingMessage;
+}
+
+export interface BeatClaimResult {
+  /** Whether this claim won the run (an atomic store has also sent its message). */
+  sent: boolean;
+  /** The last run stored after the call (epoch ms). */
+  last: number;
+  /** The store's clock (epoch ms) at the call. */
+  now: number;
+}
+
+/** Where beats keep each entry's last run and claim runs, so that any number of beats send each run once. */
+export interface BeatStore {
+  /** Whether claim() sends the claim's message in the same atomic step (else the claimer sends it after winning). */
+  readonly atomic: boolean;
+  /** Every entry's last run (epoch ms), by entry name. */
+  lastRuns(): Promise<Map<string, number>>;
+  claim(claim: BeatClaim): Promise<BeatClaimResult>;
+}
+
 export interface Broker {
   /** The URL, password hidden. */
   readonly url: string;
@@ -160,6 +194,8 @@ export interface Broker {
   redriveDeadLetters?(max: number): Promise<number>;
   /** Deletes up to `max` of the oldest dead letters; returns how many. */
   purgeDeadLetters?(max: number): Promise<number>;
+  /** The store of periodic runs (beat), where the broker can claim and send in one atomic step. */
+  beatStore?(): BeatStore;
 }
 
 /** kombu's Redis priority steps: priority p goes to the largest step ≤ p. */

@@ -1,6 +1,6 @@
 // In-process broker (`memory://`): the embedded default for development and tests.
 // Same semantics as the Redis broker: priorities, held messages, deferral, revocation, recovery.
-import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, Delivery, RevokedEntry, SlotRequest, WorkerInfo } from './broker';
+import type { BeatClaim, BeatClaimResult, BeatStore, Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, Delivery, RevokedEntry, SlotRequest, WorkerInfo } from './broker';
 import { PRIORITY_STEPS, priorityStep } from './broker';
 import { RevokedSet } from './revoked';
 import { BrokerError } from '../errors';
@@ -62,6 +62,8 @@ class MemoryState {
   /** Per-key concurrency slots: holders ("<worker>\t<tag>") and the messages parked for them (oldest first). */
   readonly slots = new Map<string, { max: number; holders: Set<string>; parked: Held[] }>();
   readonly dedup = new Map<string, { taskId: string; until: number }>();
+  /** Periodic (beat) entries' last runs (ms). */
+  readonly beat = new Map<string, number>();
 
   alive(workerId: string): boolean {
     const w = this.workers.get(workerId);
@@ -221,6 +223,34 @@ export class MemoryBroker implements Broker {
     this.#state.dedup.set(dedup.key, { taskId: dedup.taskId, until: Date.now() + dedup.ttl });
     await this.publish(queue, priority, raw);
     return null;
+  }
+
+  /** Beat in this process: claims are checked and sent in one synchronous step, as the Redis script does. */
+  beatStore(): BeatStore {
+    const state = this.#state;
+    return {
+      atomic: true,
+      lastRuns: async () => {
+        this.#open();
+        return new Map(state.beat);
+      },
+      claim: async (c: BeatClaim): Promise<BeatClaimResult> => {
+        this.#open();
+        const now = Date.now();
+        const cur = state.beat.get(c.entry);
+        if (c.last === null) {
+          if (cur === undefined) state.beat.set(c.entry, now);
+          return { sent: false, last: cur ?? now, now };
+        }
+        if (cur !== c.last || now < c.due) return { sent: false, last: cur ?? 0, now };
+        state.beat.set(c.entry, now);
+        if (c.message) {
+          state.list(keyFor(c.message.queue, c.message.priority)).push(c.message.raw);
+          state.notify();
+        }
+        return { sent: true, last: now, now };
+      },
+    };
   }
 
   async releaseDedup(key: string, taskId: string): Promise<void> {

@@ -2,9 +2,10 @@
 // deferred (eta) messages, revocations, heartbeats and dead letters (see keys.ts).
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
-import type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, RevokedEntry, WorkerInfo } from '../broker/broker';
+import type { BeatStore, Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, RevokedEntry, WorkerInfo } from '../broker/broker';
 import { REVOKES_MAX } from '../broker/revoked';
 import { redactUrl } from '../config';
+import { RedisBeatStore } from './beat-store';
 import { celeriacKeys, celeryKeys } from './keys';
 import type { Connection, ConnectionPool } from './connection';
 import { withScripts } from './scripts';
@@ -245,6 +246,10 @@ export class RedisBroker implements Broker {
       ),
     );
     return held ?? null;
+  }
+
+  beatStore(): BeatStore {
+    return new RedisBeatStore(this.#conn, true);
   }
 
   async releaseDedup(key: string, taskId: string): Promise<void> {

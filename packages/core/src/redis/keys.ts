@@ -76,6 +76,8 @@ export const celeriacKeys = {
   },
   /** hash: "<task>#<key>" → maxPerKey, every slot name that has holders or parked messages (read by the reaper). */
   slotIndex: 'celeriac.slotindex',
+  /** hash: periodic (beat) entry name → its last run (ms, Redis time). */
+  beat: 'celeriac.beat',
   /** string: the id of the task that holds a dedup key (`id:<task id>` for a taskId), expiring with its TTL. */
   dedup(key: string): string {
     return `celeriac.dedup.${key}`;
