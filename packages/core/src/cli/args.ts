@@ -20,6 +20,8 @@ export interface Flags {
   batch?: string;
   'task-id'?: string;
   'dedup-key'?: string;
+  beat?: boolean;
+  list?: boolean;
   help?: boolean;
   version?: boolean;
 }
@@ -51,6 +53,8 @@ export function parse(argv: string[]): CommandLine {
       batch: { type: 'string' },
       'task-id': { type: 'string' },
       'dedup-key': { type: 'string' },
+      beat: { type: 'boolean', short: 'B' },
+      list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `celeriac` command: worker, status, result, purge, call, queues, dlq, revoke (like `celery -A … worker`).
+// The `celeriac` command: worker, beat, status, result, purge, call, queues, dlq, revoke (like `celery -A … worker`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CeleriacError } from '../errors';
 import { parse } from './args';
+import { beat } from './commands/beat';
 import { call } from './commands/call';
 import { dlq } from './commands/dlq';
 import { revoke } from './commands/revoke';
@@ -38,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
     case 'worker':
       await worker(flags);
       return -1; // keeps running until a signal
+    case 'beat': {
+      const code = await beat(flags);
+      return code;
+    }
     case 'status':
       await status(flags);
       return 0;

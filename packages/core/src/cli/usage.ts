@@ -3,7 +3,8 @@
 export const USAGE = `Usage: celeriac <command> [options]
 
 Commands:
-  worker   run a worker          celeriac worker -A ./dist/tasks.js -Q mail,default -c 10 -l info
+  worker   run a worker          celeriac worker -A ./dist/tasks.js -Q mail,default -c 10 -l info [-B]
+  beat     send periodic tasks   celeriac beat -A ./dist/tasks.js [--list]
   status   list live workers     celeriac status -A ./dist/tasks.js
   result   show a task's state   celeriac result <task-id> -A ./dist/tasks.js
   purge    empty a queue         celeriac purge -Q mail -A ./dist/tasks.js
@@ -19,10 +20,12 @@ Options:
   -c, --concurrency <n>     tasks run at once (worker)
   -l, --loglevel <level>    debug | info | warn | error, any case (default info)
   -n, --hostname <name>     worker name shown by status
+  -B, --beat                also run a beat in the worker's process (worker)
+      --list                print the periodic tasks with their last and next runs (beat)
       --args <json>         positional arguments (call)
       --kwargs <json>       keyword arguments (call)
   -f, --force               purge without asking
-      --json                machine-readable output (queues, dlq, revoke, call)
+      --json                machine-readable output (queues, dlq, revoke, call, beat --list)
       --all                 every dead letter (dlq redrive)
       --terminate           also abort the task where it runs (revoke)
   -h, --help                this text; \`celeriac <command> --help\` for one command
@@ -47,6 +50,20 @@ ${APP}
   -c, --concurrency <n>     tasks run at once (default: workerConcurrency, 10)
   -l, --loglevel <level>    debug | info | warn | error, any case (default info; debug logs each task received/started)
   -n, --hostname <name>     worker name shown by status (default celeriac@<host>)
+  -B, --beat                also send the app's periodic tasks from this process (as \`celeriac beat\`)
+  -h, --help                this text`,
+  beat: `Usage: celeriac beat -A <module> [--list [--json]] [-l <level>]
+
+Sends the app's periodic tasks (beatSchedule, app.addPeriodicTask) when due, until SIGTERM/SIGINT. Any number
+of beats may run against one broker: each due run is sent once (claimed and sent in one Redis step), and when
+one beat dies the others go on. Last runs live in the broker: a restart neither re-fires nor skips a run.
+On amqp:// the result backend must be Redis (it keeps the schedule's state).
+
+Options:
+${APP}
+      --list                print each entry, its schedule, last run and next run, and exit
+      --json                with --list: one JSON object
+  -l, --loglevel <level>    debug | info | warn | error (default info: each send is logged)
   -h, --help                this text`,
   status: `Usage: celeriac status -A <module> | -b <url>
 

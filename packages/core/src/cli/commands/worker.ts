@@ -2,6 +2,7 @@
 import { consoleLogger } from '../../utils/logger';
 import { logLevel, queueList, type Flags } from '../args';
 import { appFor, memoryBackend } from '../connect';
+import { startBeat } from './beat';
 
 export async function worker(flags: Flags): Promise<void> {
   const level = logLevel(flags);
@@ -15,11 +16,14 @@ export async function worker(flags: Flags): Promise<void> {
     logger,
   });
   let signals = 0;
+  let stopBeat: (() => Promise<void>) | null = null;
   const stop = (sig: string) => {
     signals++;
     if (signals === 1) {
       logger.info(`${sig}: warm shutdown (finishing running tasks; send again for cold shutdown)`);
-      w.close()
+      // NOTE: the embedded beat (-B) stops first: nothing new is sent while the worker drains.
+      (stopBeat ? stopBeat() : Promise.resolve())
+        .then(() => w.close())
         .then(() => app.close())
         .then(() => process.exit(0))
         .catch((err) => {
@@ -35,6 +39,7 @@ export async function worker(flags: Flags): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   await w.start();
   logger.info(w.banner());
+  if (flags.beat) stopBeat = await startBeat(app, consoleLogger(logLevel(flags), 'beat'));
   const inProcess = memoryBackend(app);
   if (inProcess) logger.warn(`results go to ${inProcess}, inside this process: nobody else can read them (set resultBackend, or leave it unset to use the broker)`);
   for (const { task, queue } of w.unconsumedRoutes()) {
