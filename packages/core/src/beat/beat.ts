@@ -61,7 +61,9 @@ export function beatStoreOf(host: BeatHost): BeatStore {
   const own = host.broker.beatStore?.();
   if (own) return own;
   const backend = host.settings.resultBackend;
-  if (backend && /^(redis|rediss|sentinel):/.test(backend)) return new RedisBeatStore(host.pool.command(backend), false);
+  if (backend && /^(redis|rediss|sentinel):/.test(backend)) {
+    return new RedisBeatStore(host.pool.command(backend), false, () => host.pool.releaseCommand(backend));
+  }
   throw new ConfigurationError(
     `beat: the broker ${redactUrl(host.settings.brokerUrl)} cannot keep the beat's schedule state, and there is no Redis result backend to keep it ` +
       `(resultBackend is ${backend ? redactUrl(backend) : 'unset'}). Set resultBackend to a Redis URL (redis://…), or use a redis:// broker.`,
@@ -119,7 +121,7 @@ export class Beat {
       const wait = await this.#once();
       this.#schedule(wait);
     } catch (err) {
-      this.#running = false;
+      await this.close();
       throw err;
     }
     this.#logger.info(`beat: started with ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (timezone ${this.#host.settings.timezone})`);
@@ -131,12 +133,21 @@ export class Beat {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#tick?.catch(() => undefined);
+    const store = this.#store;
+    this.#store = null;
+    await store?.close?.();
   }
 
   /** Each entry with its schedule, last run and next run (read from the store). */
   async list(): Promise<BeatEntryInfo[]> {
+    const own = this.#store === null;
     const store = this.#store ?? beatStoreOf(this.#host);
-    const last = await store.lastRuns();
+    let last: Map<string, number>;
+    try {
+      last = await store.lastRuns();
+    } finally {
+      if (own) await store.close?.();
+    }
     const tz = this.#host.settings.timezone;
     return this.entries().map((e) => {
       const l = last.get(e.name);

@@ -145,6 +145,8 @@ export interface BeatStore {
   /** Every entry's last run (epoch ms), by entry name. */
   lastRuns(): Promise<Map<string, number>>;
   claim(claim: BeatClaim): Promise<BeatClaimResult>;
+  /** Releases what the store holds of its own (not the broker's connection). */
+  close?(): Promise<void>;
 }
 
 export interface Broker {

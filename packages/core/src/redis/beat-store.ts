@@ -13,7 +13,19 @@ export class RedisBeatStore implements BeatStore {
   constructor(
     readonly conn: Connection,
     readonly atomic: boolean,
-  ) {}
+    release?: () => Promise<void>,
+  ) {
+    this.#release = release;
+  }
+
+  #release: (() => Promise<void>) | undefined;
+
+  /** Gives back the connection, when the store took one of its own (not the broker's). */
+  async close(): Promise<void> {
+    const release = this.#release;
+    this.#release = undefined;
+    await release?.();
+  }
 
   async lastRuns(): Promise<Map<string, number>> {
     const all = await this.conn.run('HGETALL beat', (c) => c.hgetall(celeriacKeys.beat));
