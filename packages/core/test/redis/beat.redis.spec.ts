@@ -4,7 +4,9 @@ import type Redis from 'ioredis';
 import { createApp, every } from '@celeriac/core';
 import { RedisBeatStore } from '../../src/redis/beat-store';
 import { ConnectionPool } from '../../src/redis/connection';
-import { CliProcess, assertBuilt, runCli } from '../support/cli';
+import { join } from 'node:path';
+import { CORE, CliProcess, assertBuilt, runCli } from '../support/cli';
+import { readmeExample } from '../support/readme';
 import { startRedis, type RedisServer } from '../support/redis-server';
 
 let server: RedisServer;
@@ -119,6 +121,34 @@ describe('celeriac worker -B', () => {
     const id = /sending due task tick \(beat\.tick\) \[([0-9a-f-]+)\]/.exec(w.output)![1]!;
     const meta = JSON.parse((await admin.get(`celery-task-meta-${id}`))!) as { status: string; result: unknown };
     expect(meta).toMatchObject({ status: 'SUCCESS', result: 42 });
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+  });
+});
+
+describe("the README's beat section", () => {
+  const EXAMPLE = join(CORE, 'examples/beat.js');
+
+  it('shows examples/beat.js as it is; --list and worker -B work on it; a run missed while down fires at once', async () => {
+    const { shown, actual } = readmeExample(join(CORE, '../../README.md'), EXAMPLE);
+    expect(shown).toBe(actual);
+    const env = { BROKER_URL: url };
+    const list = await runCli(['beat', '-A', EXAMPLE, '--list'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/\nadd-every-30-seconds +tasks\.add +every 30s +- +\d{4}-/);
+    expect(list.stdout).toMatch(/\nmonthly-report +reports\.monthly +crontab\(0 6 1 \* \*\) +- +\d{4}-\d\d-01T0[45]:00:00\.000Z/);
+    expect(list.stdout).toMatch(/\ncleanup-unactivated +users\.cleanup_unactivated +crontab\(\*\/10 \* \* \* \*\)/);
+    expect(list.stdout).toContain('(crontab times in Europe/Berlin; times shown in UTC)');
+
+    // The 30 s entry last ran 31 s ago (as if every beat had been down): the worker's beat sends it at once.
+    await admin.hset('celeriac.beat', 'add-every-30-seconds', String(Date.now() - 31_000));
+    const w = start(['worker', '-A', EXAMPLE, '-B', '-l', 'info'], env);
+    await w.waitFor(/beat: started with 3 entries/);
+    await w.waitFor(/tasks\.add\[[0-9a-f-]+\] succeeded/, 5_000);
+    expect(w.output).toMatch(/beat: entry "cleanup-unactivated" sends users\.cleanup_unactivated, which this app does not register/);
+    const id = /sending due task add-every-30-seconds \(tasks\.add\) \[([0-9a-f-]+)\]/.exec(w.output)![1]!;
+    expect(JSON.parse((await admin.get(`celery-task-meta-${id}`))!)).toMatchObject({ status: 'SUCCESS', result: 32 });
+    expect(w.output.match(/sending due task add-every-30-seconds/g)).toHaveLength(1);
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
   });
