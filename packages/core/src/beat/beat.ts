@@ -81,6 +81,7 @@ export class Beat {
   /** The store's clock minus ours, from the last claim (the store decides what is due). */
   #skew = 0;
   #failing = false;
+  #checked: { of: object; entries: CheckedEntry[] } | null = null;
 
   constructor(host: BeatHost, options: BeatOptions = {}) {
     this.#host = host;
@@ -90,7 +91,11 @@ export class Beat {
 
   /** The schedule in force (the `beatSchedule` setting, with `app.addPeriodicTask` entries), checked. */
   entries(): CheckedEntry[] {
-    return Object.entries(this.#host.settings.beatSchedule).map(([name, e]) => checkEntry(name, e));
+    // NOTE: checked again only when the schedule changed (addPeriodicTask replaces the object), so croner's parsed
+    // patterns (cached per schedule object) are reused from one look at the store to the next.
+    const current = this.#host.settings.beatSchedule;
+    if (this.#checked?.of !== current) this.#checked = { of: current, entries: Object.entries(current).map(([name, e]) => checkEntry(name, e)) };
+    return this.#checked.entries;
   }
 
   get running(): boolean {

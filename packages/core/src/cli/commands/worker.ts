@@ -39,7 +39,7 @@ export async function worker(flags: Flags): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   await w.start();
   logger.info(w.banner());
-  if (flags.beat) stopBeat = await startBeat(app, consoleLogger(logLevel(flags), 'beat'));
+  if (flags.beat) stopBeat = await startBeat(app, logger);
   const inProcess = memoryBackend(app);
   if (inProcess) logger.warn(`results go to ${inProcess}, inside this process: nobody else can read them (set resultBackend, or leave it unset to use the broker)`);
   for (const { task, queue } of w.unconsumedRoutes()) {
