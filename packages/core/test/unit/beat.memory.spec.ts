@@ -1,5 +1,7 @@
 // The beat schedule in settings, CELERIAC_BEAT_SCHEDULE and app.addPeriodicTask; start-up errors; and a beat
 // running in-process on memory:// (several beats there still send each run once).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigurationError, createApp, crontab, every, type Celeriac, type Logger } from '@celeriac/core';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -165,4 +167,12 @@ describe('beat on memory:// (in-process)', () => {
     expect(daily!.lastRun).toBeGreaterThan(Date.now() - 5_000);
     expect(new Date(daily!.nextRun!).toLocaleString('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' })).toBe('06:00');
   });
+});
+
+test('beat/ never imports the app (no import cycle: the app imports beat/)', () => {
+  const dir = join(__dirname, '../../src/beat');
+  for (const f of readdirSync(dir)) {
+    const src = readFileSync(join(dir, f), 'utf8');
+    expect({ file: f, importsApp: /from '\.\.\/app'/.test(src) }).toEqual({ file: f, importsApp: false });
+  }
 });
