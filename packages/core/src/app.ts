@@ -104,6 +104,9 @@ export class Celeriac implements WorkerContext, CanvasHost {
   #pool: ConnectionPool | null = null;
   readonly #workers = new Set<Worker>();
   readonly #beats = new Set<Beat>();
+  /** Entries added with addPeriodicTask(). */
+  #periodic: Record<string, BeatEntry> = {};
+  #schedule: { settings: object; periodic: object; merged: Readonly<Record<string, BeatEntry>> } | null = null;
   #closed = false;
 
   constructor(
@@ -377,18 +380,29 @@ export class Celeriac implements WorkerContext, CanvasHost {
   }
 
   /**
-   * Adds a periodic task to the schedule (as an entry of `beatSchedule`): `app.addPeriodicTask('cleanup',
+   * Adds a periodic task to the schedule (beside the `beatSchedule` setting; see `app.beatSchedule`): `app.addPeriodicTask('cleanup',
    * { task: 'users.cleanup', schedule: crontab({ minute: '*\/10' }) })`. A beat already running sends it from its
    * next look at the schedule. A bad entry throws, naming it; a name already in the schedule is an error.
    */
   addPeriodicTask(name: string, entry: BeatEntry): this {
     if (typeof name !== 'string' || !name) throw expected('name', 'a non-empty entry name', name);
     const checked = checkEntry(name, entry, 'addPeriodicTask');
-    const current = this.#settings.beatSchedule;
-    if (Object.prototype.hasOwnProperty.call(current, name)) throw new ConfigurationError(`addPeriodicTask: the schedule already has an entry "${name}"`);
+    if (Object.prototype.hasOwnProperty.call(this.beatSchedule, name)) throw new ConfigurationError(`addPeriodicTask: the schedule already has an entry "${name}"`);
     const { task, schedule, args, kwargs, options } = checked;
-    this.#settings = { ...this.#settings, beatSchedule: { ...current, [name]: { task, schedule, args: [...args], kwargs: { ...kwargs }, options: { ...options } } } };
+    this.#periodic = { ...this.#periodic, [name]: { task, schedule, args: [...args], kwargs: { ...kwargs }, options: { ...options } } };
     return this;
+  }
+
+  /**
+   * The schedule beats send: the `beatSchedule` setting and the entries of `addPeriodicTask()` (kept apart, so a
+   * later `configure()` / `configFromEnv()` that sets `beatSchedule` does not drop them).
+   */
+  get beatSchedule(): Readonly<Record<string, BeatEntry>> {
+    const fromSettings = this.#settings.beatSchedule;
+    if (this.#schedule?.settings !== fromSettings || this.#schedule.periodic !== this.#periodic) {
+      this.#schedule = { settings: fromSettings, periodic: this.#periodic, merged: Object.freeze({ ...fromSettings, ...this.#periodic }) };
+    }
+    return this.#schedule.merged;
   }
 
   /**

@@ -11,13 +11,15 @@ import { RedisBeatStore } from '../redis/beat-store';
 import type { ConnectionPool } from '../redis/connection';
 import type { TaskRegistry } from '../registry';
 import type { Logger } from '../utils/logger';
-import { checkEntry, type CheckedEntry } from './entries';
+import { checkEntry, type BeatEntry, type CheckedEntry } from './entries';
 import { describeSchedule, nextDue } from './schedule';
 
 /** What a beat needs of the app (the app is a BeatHost). */
 export interface BeatHost {
   readonly name: string;
   readonly settings: Readonly<Settings>;
+  /** The entries to send (the `beatSchedule` setting and those added in code); a new object when it changes. */
+  readonly beatSchedule: Readonly<Record<string, BeatEntry>>;
   readonly registry: TaskRegistry;
   readonly producer: Producer;
   readonly broker: Broker;
@@ -91,9 +93,9 @@ export class Beat {
 
   /** The schedule in force (the `beatSchedule` setting, with `app.addPeriodicTask` entries), checked. */
   entries(): CheckedEntry[] {
-    // NOTE: checked again only when the schedule changed (addPeriodicTask replaces the object), so croner's parsed
-    // patterns (cached per schedule object) are reused from one look at the store to the next.
-    const current = this.#host.settings.beatSchedule;
+    // NOTE: checked again only when the schedule changed (a new object then), so croner's parsed patterns (cached
+    // per schedule object) are reused from one look at the store to the next.
+    const current = this.#host.beatSchedule;
     if (this.#checked?.of !== current) this.#checked = { of: current, entries: Object.entries(current).map(([name, e]) => checkEntry(name, e)) };
     return this.#checked.entries;
   }

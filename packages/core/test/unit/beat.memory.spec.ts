@@ -74,10 +74,19 @@ describe('app.addPeriodicTask()', () => {
   it('adds entries next to the setting; a bad one throws naming it; a taken name is an error', () => {
     const app = createApp('x', { beatSchedule: { a: { task: 't', schedule: every('1m') } } });
     app.addPeriodicTask('b', { task: 't', schedule: crontab({ minute: '*/5' }) });
-    expect(Object.keys(app.settings.beatSchedule)).toEqual(['a', 'b']);
+    expect(Object.keys(app.beatSchedule)).toEqual(['a', 'b']);
+    expect(Object.keys(app.settings.beatSchedule)).toEqual(['a']);
     expect(() => app.addPeriodicTask('c', { task: 't', schedule: { every: 0 } })).toThrow(/addPeriodicTask\["c"\]\.schedule/);
     expect(() => app.addPeriodicTask('a', { task: 't', schedule: every('1m') })).toThrow(/already has an entry "a"/);
     expect(() => app.addPeriodicTask('', { task: 't', schedule: every('1m') })).toThrow(/name/);
+  });
+
+  it('entries added in code stay when the setting is set later (configFromEnv after addPeriodicTask)', () => {
+    const app = createApp('x');
+    app.addPeriodicTask('code', { task: 't', schedule: every('1m') });
+    app.configFromEnv('CELERIAC', { CELERIAC_BEAT_SCHEDULE: '{"env":{"task":"t","schedule":{"every":"5m"}}}' });
+    expect(Object.keys(app.beatSchedule).sort()).toEqual(['code', 'env']);
+    expect(() => app.addPeriodicTask('env', { task: 't', schedule: every('1m') })).toThrow(/already has an entry "env"/);
   });
 });
 
