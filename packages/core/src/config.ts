@@ -92,6 +92,12 @@ export interface Settings {
   taskDedupTtl: number;
   /** How long a connection attempt, or a send while Redis is away, may wait before it fails. @default 5_000 */
   brokerConnectionTimeout: number;
+  /** Workers send Celery's task events (`celeriac worker -E`; Celery's worker_send_task_events). @default false */
+  workerSendTaskEvents: boolean;
+  /** Producers send a `task-sent` event for each task (Celery's task_send_sent_event). @default false */
+  taskSendSentEvent: boolean;
+  /** Task events kept in the broker's capped history (a Redis stream) for dashboards; 0 keeps none. @default 10_000 */
+  eventHistoryMax: number;
 }
 
 export type SettingsInput = Partial<Settings>;
@@ -123,6 +129,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   taskAnnotations: {},
   taskDedupTtl: 3_600_000,
   brokerConnectionTimeout: 5_000,
+  workerSendTaskEvents: false,
+  taskSendSentEvent: false,
+  eventHistoryMax: 10_000,
 });
 
 type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions' | 'queues';
@@ -154,6 +163,9 @@ const KINDS: Record<keyof Settings, Kind> = {
   taskAnnotations: 'annotations',
   taskDedupTtl: 'int>=1',
   brokerConnectionTimeout: 'int>=1',
+  workerSendTaskEvents: 'boolean',
+  taskSendSentEvent: 'boolean',
+  eventHistoryMax: 'int>=0',
 };
 
 export const SETTING_NAMES = Object.keys(KINDS) as (keyof Settings)[];

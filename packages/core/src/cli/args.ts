@@ -20,6 +20,11 @@ export interface Flags {
   batch?: string;
   'task-id'?: string;
   'dedup-key'?: string;
+  'task-events'?: boolean;
+  timeout?: string;
+  destination?: string;
+  port?: string;
+  bind?: string;
   help?: boolean;
   version?: boolean;
 }
@@ -51,6 +56,11 @@ export function parse(argv: string[]): CommandLine {
       batch: { type: 'string' },
       'task-id': { type: 'string' },
       'dedup-key': { type: 'string' },
+      'task-events': { type: 'boolean', short: 'E' },
+      timeout: { type: 'string', short: 't' },
+      destination: { type: 'string', short: 'd' },
+      port: { type: 'string' },
+      bind: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The `celeriac` command: worker, status, result, purge, call, queues, dlq, revoke (like `celery -A … worker`).
+// The `celeriac` command: worker, status, result, purge, call, queues, dlq, revoke, inspect (like `celery -A … worker`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CeleriacError } from '../errors';
 import { parse } from './args';
 import { call } from './commands/call';
 import { dlq } from './commands/dlq';
+import { inspect } from './commands/inspect';
 import { revoke } from './commands/revoke';
 import { purge } from './commands/purge';
 import { queues } from './commands/queues';
@@ -54,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
     case 'revoke':
       await revoke(flags, positionals);
       return 0;
+    case 'inspect':
+      return inspect(flags, positionals);
     default:
       await queues(flags);
       return 0;

@@ -11,6 +11,7 @@ Commands:
   queues   queue lengths         celeriac queues -A ./dist/tasks.js --json
   dlq      dead letters          celeriac dlq list | show <n> | redrive [--all | <n>] | purge -A ./dist/tasks.js
   revoke   revoke tasks          celeriac revoke <task-id> [--terminate] -A ./dist/tasks.js
+  inspect  ask every worker      celeriac inspect ping|active|reserved|scheduled|registered|revoked|stats -A ./dist/tasks.js
 
 Options:
   -A, --app <module>        module exporting the app (as \`app\` or default export)
@@ -18,7 +19,10 @@ Options:
   -Q, --queues <a,b>        queues (worker, purge, queues)
   -c, --concurrency <n>     tasks run at once (worker)
   -l, --loglevel <level>    debug | info | warn | error, any case (default info)
-  -n, --hostname <name>     worker name shown by status
+  -n, --hostname <name>     worker name shown by status and inspect
+  -E, --task-events         send Celery's task events (worker)
+  -t, --timeout <s>         seconds to wait for replies (inspect; default 1)
+  -d, --destination <a,b>   only these workers answer (inspect)
       --args <json>         positional arguments (call)
       --kwargs <json>       keyword arguments (call)
   -f, --force               purge without asking
@@ -46,7 +50,8 @@ ${APP}
   -Q, --queues <a,b>        queues to consume, in order of preference (default: taskDefaultQueue)
   -c, --concurrency <n>     tasks run at once (default: workerConcurrency, 10)
   -l, --loglevel <level>    debug | info | warn | error, any case (default info; debug logs each task received/started)
-  -n, --hostname <name>     worker name shown by status (default celeriac@<host>)
+  -n, --hostname <name>     worker name shown by status and inspect (default celeriac@<host>)
+  -E, --task-events         send Celery's task events (task-received, task-succeeded…; workerSendTaskEvents)
   -h, --help                this text`,
   status: `Usage: celeriac status -A <module> | -b <url>
 
@@ -113,6 +118,17 @@ Options:
 ${APP}
       --terminate           abort the task where it runs
       --json                one JSON object instead of text
+  -h, --help                this text`,
+  inspect: `Usage: celeriac inspect ping|active|reserved|scheduled|registered|revoked|stats [-t <s>] [-d <a,b>] [--json] -A <module> | -b <url>
+
+Asks every live worker, celeriac or Python Celery, over Celery's remote control (the pidbox) and prints
+each one's reply under its name (-n). Exits 69 when no worker replied within the timeout. Redis only.
+
+Options:
+${APP}
+  -t, --timeout <s>         seconds to wait for replies (default 1)
+  -d, --destination <a,b>   only these workers (by name) answer
+      --json                one JSON object, worker name → reply
   -h, --help                this text`,
   queues: `Usage: celeriac queues [-Q <a,b>] [--json] -A <module> | -b <url>
 

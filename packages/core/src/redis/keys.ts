@@ -76,6 +76,8 @@ export const celeriacKeys = {
   },
   /** hash: "<task>#<key>" → maxPerKey, every slot name that has holders or parked messages (read by the reaper). */
   slotIndex: 'celeriac.slotindex',
+  /** stream: the event history (Celery-format events as JSON in field `e`), capped with MAXLEN ~ eventHistoryMax. */
+  events: 'celeriac.events',
   /** string: the id of the task that holds a dedup key (`id:<task id>` for a taskId), expiring with its TTL. */
   dedup(key: string): string {
     return `celeriac.dedup.${key}`;

@@ -7,7 +7,7 @@ import { createApp, type Celeriac, consoleLogger, type TaskContext } from '../..
 export const PY_DIR = join(__dirname, 'py');
 export const PYTHON = '/usr/bin/python3';
 
-function pyEnv(redisUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function pyEnv(redisUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, INTEROP_REDIS_URL: redisUrl, BROKER_URL: redisUrl, PYTHONPATH: PY_DIR, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...extra };
   delete env.PYTHONHOME;
   return env;
