@@ -10,6 +10,13 @@ export interface CeleryEvent {
   [field: string]: unknown;
 }
 
+/**
+ * A field only the history keeps (never published): a task's call as JSON `{ args, kwargs }`, on `task-received`
+ * events whose arguments encode to at most HISTORY_CALL_MAX bytes, so a dashboard can retry the exact call.
+ */
+export const HISTORY_CALL = 'celeriac_call';
+export const HISTORY_CALL_MAX = 65_536;
+
 /** An event read back from the history, with its position (a stream id: later ids sort after earlier ones). */
 export interface StoredEvent {
   id: string;

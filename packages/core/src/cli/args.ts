@@ -25,6 +25,7 @@ export interface Flags {
   destination?: string;
   port?: string;
   bind?: string;
+  'read-only'?: boolean;
   help?: boolean;
   version?: boolean;
 }
@@ -61,6 +62,7 @@ export function parse(argv: string[]): CommandLine {
       destination: { type: 'string', short: 'd' },
       port: { type: 'string' },
       bind: { type: 'string' },
+      'read-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },

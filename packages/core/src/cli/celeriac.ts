@@ -7,6 +7,7 @@ import { parse } from './args';
 import { call } from './commands/call';
 import { dlq } from './commands/dlq';
 import { inspect } from './commands/inspect';
+import { dashboard } from './commands/dashboard';
 import { revoke } from './commands/revoke';
 import { purge } from './commands/purge';
 import { queues } from './commands/queues';
@@ -57,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'inspect':
       return inspect(flags, positionals);
+    case 'dashboard':
+      await dashboard(flags);
+      return -1; // keeps running until a signal
     default:
       await queues(flags);
       return 0;

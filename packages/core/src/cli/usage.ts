@@ -11,6 +11,7 @@ Commands:
   queues   queue lengths         celeriac queues -A ./dist/tasks.js --json
   dlq      dead letters          celeriac dlq list | show <n> | redrive [--all | <n>] | purge -A ./dist/tasks.js
   revoke   revoke tasks          celeriac revoke <task-id> [--terminate] -A ./dist/tasks.js
+  dashboard web dashboard      celeriac dashboard -A ./dist/tasks.js --port 5555 (needs @celeriac/dashboard)
   inspect  ask every worker      celeriac inspect ping|active|reserved|scheduled|registered|revoked|stats -A ./dist/tasks.js
 
 Options:
@@ -23,6 +24,9 @@ Options:
   -E, --task-events         send Celery's task events (worker)
   -t, --timeout <s>         seconds to wait for replies (inspect; default 1)
   -d, --destination <a,b>   only these workers answer (inspect)
+      --port <n>            port (dashboard; default 5555)
+      --bind <host>         address to listen on (dashboard; default 127.0.0.1)
+      --read-only           hide and refuse the actions (dashboard)
       --args <json>         positional arguments (call)
       --kwargs <json>       keyword arguments (call)
   -f, --force               purge without asking
@@ -118,6 +122,21 @@ Options:
 ${APP}
       --terminate           abort the task where it runs
       --json                one JSON object instead of text
+  -h, --help                this text`,
+  dashboard: `Usage: celeriac dashboard -A <module> [--port 5555] [--bind 127.0.0.1] [--read-only]
+
+Serves the web dashboard (the optional package @celeriac/dashboard): workers, queues, the task history with
+filters and search by id or argument value, live updates, revoke / terminate / retry, and Prometheus /metrics.
+Workers need task events on (celeriac worker -E) for tasks to appear.
+Access: set CELERIAC_DASHBOARD_TOKEN (Authorization: Bearer <token>, or open /?token=<token> once) or
+CELERIAC_DASHBOARD_BASIC_AUTH=<user>:<password>; with neither it answers requests from this machine only.
+
+Options:
+${APP}
+      --port <n>            port (default 5555)
+      --bind <host>         address to listen on (default 127.0.0.1)
+      --read-only           hide and refuse the actions
+  -l, --loglevel <level>    debug | info | warn | error (default info)
   -h, --help                this text`,
   inspect: `Usage: celeriac inspect ping|active|reserved|scheduled|registered|revoked|stats [-t <s>] [-d <a,b>] [--json] -A <module> | -b <url>
 

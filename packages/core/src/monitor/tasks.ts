@@ -1,6 +1,6 @@
 // Task records folded from Celery task events: what a dashboard lists and shows (state, arguments as Celery's
 // reprs, result, traceback, worker, timeline, parent and root).
-import type { CeleryEvent } from '../broker/monitor';
+import { HISTORY_CALL, type CeleryEvent } from '../broker/monitor';
 
 /** A task's state as its events tell it (RECEIVED: a worker holds it, not started yet). */
 export type EventState = 'PENDING' | 'RECEIVED' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
@@ -46,6 +46,8 @@ export interface TaskRecord {
   firstSeen: number;
   lastSeen: number;
   timeline: TimelineEntry[];
+  /** The call as JSON values, when the history kept it (arguments up to 64 KiB): what a retry sends again. */
+  call: { args: unknown[]; kwargs: Record<string, unknown> } | null;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -58,7 +60,7 @@ export function applyTaskEvent(records: Map<string, TaskRecord>, e: CeleryEvent)
   const at = Math.round(e.timestamp * 1000);
   let r = records.get(id);
   if (!r) {
-    r = { id, name: null, state, args: null, kwargs: null, worker: null, queue: null, retries: 0, rootId: null, parentId: null, result: null, exception: null, traceback: null, runtime: null, firstSeen: at, lastSeen: at, timeline: [] };
+    r = { id, name: null, state, args: null, kwargs: null, worker: null, queue: null, retries: 0, rootId: null, parentId: null, result: null, exception: null, traceback: null, runtime: null, firstSeen: at, lastSeen: at, timeline: [], call: null };
     records.set(id, r);
   }
   r.timeline.push({ type: e.type, at, hostname: e.hostname });
@@ -73,6 +75,8 @@ export function applyTaskEvent(records: Map<string, TaskRecord>, e: CeleryEvent)
   r.queue = str(e.queue) ?? r.queue;
   r.rootId = str(e.root_id) ?? r.rootId;
   r.parentId = str(e.parent_id) ?? r.parentId;
+  const call = e[HISTORY_CALL] as TaskRecord['call'] | undefined;
+  if (call && Array.isArray(call.args) && typeof call.kwargs === 'object' && call.kwargs !== null) r.call = call;
   if (typeof e.retries === 'number') r.retries = Math.max(r.retries, e.retries);
   if (e.type !== 'task-sent') r.worker = e.hostname;
   if (e.type === 'task-succeeded') {

@@ -4,7 +4,7 @@
 // exchange `reply.celery.pidbox` (only while the asker's binding exists). celeriac also appends every event it
 // sends to a capped stream, the history a dashboard reads.
 import { randomUUID } from 'node:crypto';
-import type { BroadcastOptions, CeleryEvent, ControlReply, MonitorTransport, ReplyTo, StoredEvent } from '../broker/monitor';
+import { HISTORY_CALL, type BroadcastOptions, type CeleryEvent, type ControlReply, type MonitorTransport, type ReplyTo, type StoredEvent } from '../broker/monitor';
 import type { Connection, ConnectionPool } from './connection';
 import { SEP, celeriacKeys, celeryKeys } from './keys';
 
@@ -82,7 +82,12 @@ export class RedisMonitor implements MonitorTransport {
       const p = c.pipeline();
       for (const e of events) {
         const routingKey = eventRoutingKey(e.type);
-        const env = kombuEnvelope(e, { exchange: 'celeryev', routingKey, deliveryMode: 1, headers: { hostname: e.hostname } });
+        let published = e;
+        if (HISTORY_CALL in e) {
+          published = { ...e };
+          delete published[HISTORY_CALL];
+        }
+        const env = kombuEnvelope(published, { exchange: 'celeryev', routingKey, deliveryMode: 1, headers: { hostname: e.hostname } });
         p.publish(`/${this.db}.celeryev/${routingKey}`, env);
         if (historyMax > 0 && e.type.startsWith('task-')) p.xadd(celeriacKeys.events, 'MAXLEN', '~', historyMax, '*', 'e', JSON.stringify(e));
       }

@@ -2,7 +2,7 @@
 // clock, and batching (events of one turn of the event loop go out in one pipeline). Events are best effort, as
 // in Celery: a failed send is reported, never retried, and never holds up a task.
 import { loadavg, type as osType } from 'node:os';
-import type { CeleryEvent, MonitorTransport } from '../broker/monitor';
+import { HISTORY_CALL, HISTORY_CALL_MAX, type CeleryEvent, type MonitorTransport } from '../broker/monitor';
 import { ConfigurationError } from '../errors';
 import { toCeleryIso } from '../protocol/dates';
 import type { TaskMessage } from '../protocol/message';
@@ -84,6 +84,7 @@ export class TaskEvents {
       eta: msg.eta === null ? null : toCeleryIso(msg.eta),
       expires: msg.expires === null ? null : toCeleryIso(msg.expires),
       queue: msg.queue,
+      ...historyCall(msg),
     });
   }
 
@@ -141,3 +142,13 @@ export function workerFields(freqMs: number, active: number, processed: number):
 
 const argsOf = (msg: TaskMessage): string => argsRepr(msg.args);
 const kwargsOf = (msg: TaskMessage): string => kwargsRepr(msg.kwargs);
+
+/** The exact call, for the history only (see HISTORY_CALL); nothing when it is large. */
+function historyCall(msg: TaskMessage): Record<string, unknown> {
+  const call = { args: msg.args, kwargs: msg.kwargs };
+  try {
+    return JSON.stringify(call).length <= HISTORY_CALL_MAX ? { [HISTORY_CALL]: call } : {};
+  } catch {
+    return {};
+  }
+}
