@@ -2,6 +2,8 @@
 // for task events is a clear error naming the setting and the broker, never silence.
 import { ConfigurationError, createApp } from '../../src';
 import { answer, addressedTo } from '../../src/worker/remote-control';
+import { setTransportLoader } from '../../src/transports';
+import { loadDashboard } from '../../src/cli/commands/dashboard';
 
 describe('task events on a broker without them', () => {
   it('a worker with sendTaskEvents (-E) refuses to start, naming the setting and the broker', async () => {
@@ -65,5 +67,24 @@ describe('remote control replies', () => {
     expect(addressedTo({ method: 'ping', arguments: {} }, 'a@h')).toBe(true);
     expect(addressedTo({ method: 'ping', arguments: {}, destination: ['b@h'] }, 'a@h')).toBe(false);
     expect(addressedTo({ method: 'ping', arguments: {}, destination: ['a@h'] }, 'a@h')).toBe(true);
+  });
+});
+
+describe('celeriac dashboard without @celeriac/dashboard', () => {
+  afterEach(() => setTransportLoader(null));
+
+  it('is a clear error naming the package and how to install it', () => {
+    setTransportLoader((id) => {
+      const err = new Error(`Cannot find module '${id}'`) as Error & { code: string };
+      err.code = 'MODULE_NOT_FOUND';
+      throw err;
+    });
+    expect(() => loadDashboard()).toThrow(ConfigurationError);
+    expect(() => loadDashboard()).toThrow('celeriac dashboard needs the package @celeriac/dashboard, which is not installed: npm install @celeriac/dashboard');
+  });
+
+  it('a package that exports no createDashboard() is named too', () => {
+    setTransportLoader(() => ({}));
+    expect(() => loadDashboard()).toThrow('@celeriac/dashboard exports no createDashboard()');
   });
 });
