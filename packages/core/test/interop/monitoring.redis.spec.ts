@@ -128,5 +128,6 @@ describe('task events (-E)', () => {
     await waitFor(new RegExp(`task received: node\\.add\\(${res.id}\\) args=\\(20, 22\\)`));
     await waitFor(new RegExp(`task started: node\\.add\\(${res.id}\\)`));
     await waitFor(new RegExp(`task succeeded: node\\.add\\(${res.id}\\).*result=42`));
+    expect(out).not.toContain('celeriac_call');
   });
 });

@@ -56,6 +56,8 @@ describe('event history', () => {
     expect(found[0]!.result).toBe("{'customer': 'bob@example.com', 'total': 12}");
     expect(found[0]!.timeline.map((t) => t.type)).toEqual(['task-sent', 'task-received', 'task-started', 'task-succeeded']);
     expect((await history.tasks({ search: a.id })).map((t) => t.id)).toEqual([a.id]);
+    // NOTE: the exact call is kept in the history only (a dashboard's retry sends it again), never published.
+    expect(found[0]!.call).toEqual({ args: ['bob@example.com', 12], kwargs: {} });
 
     const failed = await history.tasks({ state: 'FAILURE' });
     expect(failed.map((t) => t.id)).toEqual([f.id]);
