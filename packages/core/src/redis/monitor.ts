@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { HISTORY_CALL, type BroadcastOptions, type CeleryEvent, type ControlReply, type MonitorTransport, type ReplyTo, type StoredEvent } from '../broker/monitor';
 import type { Connection, ConnectionPool } from './connection';
 import { SEP, celeriacKeys, celeryKeys } from './keys';
+import { withScripts } from './scripts';
 
 const REPLY_EXCHANGE = 'reply.celery.pidbox';
 
@@ -20,8 +21,12 @@ interface EnvelopeOptions {
 
 /** A kombu envelope around a JSON body (base64, as kombu's Redis transport writes it). */
 export function kombuEnvelope(body: unknown, o: EnvelopeOptions): string {
+  return envelopeOf(JSON.stringify(body), o);
+}
+
+function envelopeOf(json: string, o: EnvelopeOptions): string {
   return JSON.stringify({
-    body: Buffer.from(JSON.stringify(body)).toString('base64'),
+    body: Buffer.from(json).toString('base64'),
     'content-encoding': 'utf-8',
     'content-type': 'application/json',
     headers: o.headers,
@@ -78,22 +83,23 @@ export class RedisMonitor implements MonitorTransport {
 
   async publishEvents(events: readonly CeleryEvent[], historyMax: number): Promise<void> {
     if (!events.length) return;
-    await this.conn.run(`PUBLISH ${events.length} event(s)`, async (c) => {
-      const p = c.pipeline();
-      for (const e of events) {
-        const routingKey = eventRoutingKey(e.type);
-        let published = e;
-        if (HISTORY_CALL in e) {
-          published = { ...e };
-          delete published[HISTORY_CALL];
-        }
-        const env = kombuEnvelope(published, { exchange: 'celeryev', routingKey, deliveryMode: 1, headers: { hostname: e.hostname } });
-        p.publish(`/${this.db}.celeryev/${routingKey}`, env);
-        if (historyMax > 0 && e.type.startsWith('task-')) p.xadd(celeriacKeys.events, 'MAXLEN', '~', historyMax, '*', 'e', JSON.stringify(e));
+    const triples: string[] = [];
+    for (const e of events) {
+      const routingKey = eventRoutingKey(e.type);
+      let published = e;
+      if (HISTORY_CALL in e) {
+        published = { ...e };
+        delete published[HISTORY_CALL];
       }
-      const replies = (await p.exec()) ?? [];
-      for (const [err] of replies) if (err) throw err;
-    });
+      // NOTE: one JSON text for both when they are the same event (most are): encoding is most of an event's cost.
+      const text = JSON.stringify(published);
+      const env = envelopeOf(text, { exchange: 'celeryev', routingKey, deliveryMode: 1, headers: { hostname: e.hostname } });
+      const kept = historyMax > 0 && e.type.startsWith('task-') ? (published === e ? text : JSON.stringify(e)) : '';
+      triples.push(routingKey, env, kept);
+    }
+    await this.conn.run(`PUBLISH ${events.length} event(s)`, (c) =>
+      withScripts(c).celeriacEvents(celeriacKeys.events, `/${this.db}.celeryev/`, historyMax, ...triples),
+    );
   }
 
   async reply(to: ReplyTo, ticket: string, hostname: string, payload: unknown): Promise<void> {

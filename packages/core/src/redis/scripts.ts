@@ -28,11 +28,12 @@ export interface Scripts {
   celeriacPublishOnce(dedup: string, list: string, binding: string, queues: string, taskId: string, ttl: number, raw: string, member: string, queue: string): Promise<string | null>;
   celeriacDedupRelease(dedup: string, taskId: string): Promise<number>;
   celeriacRedrive(deadLetter: string, queues: string, mode: 'at' | 'oldest', n: number): Promise<number>;
+  celeriacEvents(history: string, channelPrefix: string, historyMax: number, ...triples: string[]): Promise<number>;
 }
 
 const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'dead-letter': 'celeriacDeadLetter', defer: 'celeriacDefer',
   rate: 'celeriacRate', 'slot-acquire': 'celeriacSlotAcquire', 'slot-release': 'celeriacSlotRelease', 'slot-reap': 'celeriacSlotReap',
-  'publish-once': 'celeriacPublishOnce', 'dedup-release': 'celeriacDedupRelease', redrive: 'celeriacRedrive' };
+  'publish-once': 'celeriacPublishOnce', 'dedup-release': 'celeriacDedupRelease', redrive: 'celeriacRedrive', events: 'celeriacEvents' };
 
 let sources: { name: string; numberOfKeys: number; lua: string }[] | null = null;
 

@@ -13,8 +13,13 @@ export const SW_IDENT = 'celeriac';
 // NOTE: kept by hand in step with packages/core/package.json (read at run time it would tie dist/ to the layout).
 export const SW_VER = '0.1.0';
 
-/** Celery's utcoffset(): hours west of UTC. */
-const utcoffset = (): number => Math.floor(new Date().getTimezoneOffset() / 60);
+/** Celery's utcoffset(): hours west of UTC (read again at most once a minute: it changes with daylight saving). */
+let offset = { value: 0, until: 0 };
+function utcoffset(): number {
+  const now = Date.now();
+  if (now >= offset.until) offset = { value: Math.floor(new Date(now).getTimezoneOffset() / 60), until: now + 60_000 };
+  return offset.value;
+}
 
 /** The broker's monitoring transport, or a clear error naming the setting and the broker that cannot carry it. */
 export function monitorOf(broker: Broker, setting: string): MonitorTransport {
