@@ -1,8 +1,22 @@
 // The dashboard's JSON routes: overview (workers, queues), tasks (filters, search), one task, and the actions.
-import { isValidTaskId, type Celeriac, type EventHistory, type TaskRecord } from '@celeriac/core';
+import { isValidTaskId, type Celeriac, type CeleryEvent, type EventHistory, type TaskRecord } from '@celeriac/core';
+
+export interface WorkerRow {
+  hostname: string;
+  pid: number | null;
+  /** What it runs: `celeriac` or Celery's `py-celery`, with its version. */
+  software: string | null;
+  queues: string[];
+  concurrency: number | null;
+  active: number | null;
+  processed: number | null;
+  loadavg: number[] | null;
+  /** Last heartbeat, epoch ms. */
+  lastSeen: number | null;
+}
 
 export interface Overview {
-  workers: { hostname: string; pid: number; queues: string[]; concurrency: number; active: number; processed: number; lastSeen: number | null; startedAt: number }[];
+  workers: WorkerRow[];
   queues: { name: string; length: number }[];
   delayed: number;
   deadLetters: number;
@@ -10,13 +24,50 @@ export interface Overview {
   at: number;
 }
 
-export async function overview(app: Celeriac, readOnly: boolean): Promise<Overview> {
+/** The workers whose last `worker-*` event is a recent heartbeat or online (Celery: within three beats). */
+export function aliveFromEvents(seen: ReadonlyMap<string, { event: CeleryEvent; at: number }>, now = Date.now()): WorkerRow[] {
+  const rows: WorkerRow[] = [];
+  for (const [hostname, { event: e, at }] of seen) {
+    const freq = typeof e.freq === 'number' && e.freq > 0 ? e.freq : 2;
+    if (e.type === 'worker-offline' || now - at > freq * 3_000 + 1_000) continue;
+    rows.push({
+      hostname,
+      pid: typeof e.pid === 'number' ? e.pid : null,
+      software: typeof e.sw_ident === 'string' ? `${e.sw_ident} ${typeof e.sw_ver === 'string' ? e.sw_ver : ''}`.trim() : null,
+      queues: [],
+      concurrency: null,
+      active: typeof e.active === 'number' ? e.active : null,
+      processed: typeof e.processed === 'number' ? e.processed : null,
+      loadavg: Array.isArray(e.loadavg) ? (e.loadavg as number[]) : null,
+      lastSeen: at,
+    });
+  }
+  return rows;
+}
+
+/** Workers (celeriac's registry, merged with every worker's heartbeat events, Python's too), queues, counts. */
+export async function overview(app: Celeriac, readOnly: boolean, heartbeats: WorkerRow[] = []): Promise<Overview> {
   const b = app.broker;
   const [live, names, delayed, deadLetters] = await Promise.all([b.workers(), b.queueNames(), b.delayedCount(), b.deadLetterCount()]);
   const queues = [...new Set([app.settings.taskDefaultQueue, ...names, ...live.flatMap((w) => w.queues)])].sort();
   const lengths = await Promise.all(queues.map((q) => b.queueLength(q)));
+  const byName = new Map<string, WorkerRow>(heartbeats.map((h) => [h.hostname, h]));
+  for (const w of live) {
+    const h = byName.get(w.hostname);
+    byName.set(w.hostname, {
+      hostname: w.hostname,
+      pid: w.pid,
+      software: h?.software ?? 'celeriac',
+      queues: w.queues,
+      concurrency: w.concurrency,
+      active: w.active,
+      processed: w.processed,
+      loadavg: h?.loadavg ?? null,
+      lastSeen: Math.max(w.lastSeen ?? 0, h?.lastSeen ?? 0) || null,
+    });
+  }
   return {
-    workers: live.map((w) => ({ hostname: w.hostname, pid: w.pid, queues: w.queues, concurrency: w.concurrency, active: w.active, processed: w.processed, lastSeen: w.lastSeen ?? null, startedAt: w.startedAt })),
+    workers: [...byName.values()].sort((a, b) => a.hostname.localeCompare(b.hostname)),
     queues: queues.map((name, i) => ({ name, length: lengths[i]! })),
     delayed,
     deadLetters,

@@ -2,8 +2,8 @@
 // (`listen()`, used by `celeriac dashboard`) or any framework mounts under a prefix (`basePath`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EventHistory, applyTaskEvent, type Celeriac, type TaskRecord } from '@celeriac/core';
-import { act, listTasks, listed, overview, showTask, HttpError } from './api';
+import { EventHistory, applyTaskEvent, type Celeriac, type CeleryEvent, type TaskRecord } from '@celeriac/core';
+import { act, aliveFromEvents, listTasks, listed, overview, showTask, HttpError } from './api';
 import { TOKEN_COOKIE, checkAccess, type AccessOptions } from './auth';
 import { DashboardMetrics } from './metrics';
 import { page } from './page';
@@ -52,6 +52,9 @@ export class Dashboard {
   #overviewTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #server: Server | null = null;
+  /** Every worker's last `worker-*` event (celeriac and Python), by hostname. */
+  readonly #heartbeats = new Map<string, { event: CeleryEvent; at: number }>();
+  #stopHeartbeats: Promise<() => Promise<void>> | null = null;
 
   constructor(
     readonly app: Celeriac,
@@ -78,6 +81,8 @@ export class Dashboard {
   start(): void {
     if (this.#following || this.#closed) return;
     this.#following = this.#follow();
+    this.#stopHeartbeats = this.history.transport.onWorkerEvents((e) => this.#heartbeats.set(e.hostname, { event: e, at: Date.now() }));
+    this.#stopHeartbeats.catch((err: unknown) => this.app.logger.warn(`dashboard: cannot follow worker heartbeats: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   async #follow(): Promise<void> {
@@ -107,10 +112,14 @@ export class Dashboard {
   }
 
   #pushOverview(): void {
-    overview(this.app, this.readOnly).then(
+    this.#overview().then(
       (o) => this.#push('overview', o),
       (err: unknown) => this.app.logger.warn(`dashboard: overview failed: ${err instanceof Error ? err.message : String(err)}`),
     );
+  }
+
+  #overview(): ReturnType<typeof overview> {
+    return overview(this.app, this.readOnly, aliveFromEvents(this.#heartbeats));
   }
 
   #stream(req: IncomingMessage, res: ServerResponse): void {
@@ -160,7 +169,7 @@ export class Dashboard {
       res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
       return void res.end(await this.metrics.text());
     }
-    if (method === 'GET' && path === '/api/overview') return json(res, 200, await overview(this.app, this.readOnly));
+    if (method === 'GET' && path === '/api/overview') return json(res, 200, await this.#overview());
     if (method === 'GET' && path === '/api/tasks') return json(res, 200, await listTasks(this.history, url.searchParams));
     if (method === 'GET' && path === '/api/stream') return this.#stream(req, res);
     const one = /^\/api\/tasks\/([^/]+)$/.exec(path);
@@ -207,6 +216,8 @@ export class Dashboard {
       await new Promise<void>((r) => s.close(() => r()));
     }
     await this.#following?.catch(() => undefined);
+    const stop = await this.#stopHeartbeats?.catch(() => null);
+    await stop?.();
   }
 }
 

@@ -72,8 +72,9 @@ async function loadTasks() {
 }
 function renderOverview(o) {
   const w = $('#workers tbody'); w.replaceChildren();
-  for (const x of o.workers) w.append(el('tr', {}, el('td', {}, x.hostname), el('td', {}, 'online'), el('td', {}, x.queues.join(', ')), el('td', {}, x.active + ' / ' + x.concurrency), el('td', {}, x.processed), el('td', {}, ago(x.lastSeen))));
-  if (!o.workers.length) w.append(el('tr', {}, el('td', { colspan: '6', class: 'muted' }, 'No live workers.')));
+  const n = (v) => v == null ? '?' : v;
+  for (const x of o.workers) w.append(el('tr', {}, el('td', {}, x.hostname), el('td', {}, x.software || ''), el('td', {}, x.queues.join(', ')), el('td', {}, n(x.active) + ' / ' + n(x.concurrency)), el('td', {}, n(x.processed)), el('td', {}, x.loadavg ? x.loadavg.join(' ') : ''), el('td', {}, ago(x.lastSeen))));
+  if (!o.workers.length) w.append(el('tr', {}, el('td', { colspan: '7', class: 'muted' }, 'No live workers.')));
   const q = $('#queues tbody'); q.replaceChildren();
   for (const x of o.queues) q.append(el('tr', {}, el('td', {}, x.name), el('td', {}, x.length)));
   q.append(el('tr', {}, el('td', { class: 'muted' }, 'delayed (countdown / eta)'), el('td', {}, o.delayed)));
@@ -130,7 +131,7 @@ export function page(basePath: string, readOnly: boolean): string {
 <body><header><h1>celeriac</h1><span class="live" id="live">connecting…</span>${readOnly ? '<span class="live">read-only</span>' : ''}<span class="live" id="message"></span></header>
 <main>
 <div class="grid">
-<section><h2>Workers</h2><table id="workers"><thead><tr><th>worker</th><th>status</th><th>queues</th><th>active</th><th>processed</th><th>heartbeat</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Workers</h2><table id="workers"><thead><tr><th>worker</th><th>runs</th><th>queues</th><th>active</th><th>processed</th><th>load</th><th>heartbeat</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Queues</h2><table id="queues"><thead><tr><th>queue</th><th>waiting</th></tr></thead><tbody></tbody></table></section>
 </div>
 <section><h2>Tasks <span class="muted" id="count"></span></h2>

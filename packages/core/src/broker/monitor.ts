@@ -55,6 +55,11 @@ export interface MonitorTransport {
   history(count: number, before?: string): Promise<StoredEvent[]>;
   /** Waits up to `blockMs` for events newer than `after` (`'$'`: from now) and returns them, oldest first. */
   readHistory(after: string, blockMs: number, count?: number): Promise<StoredEvent[]>;
+  /**
+   * Listens to the `worker-*` events (online, heartbeat, offline) of every worker on the broker, celeriac or Python
+   * Celery. Resolves once listening; the function it returns stops.
+   */
+  onWorkerEvents(listener: (event: CeleryEvent) => void): Promise<() => Promise<void>>;
   /** Lets go of the connections this monitor opened for itself (blocking reads). */
   close(): Promise<void>;
 }

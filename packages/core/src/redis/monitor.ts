@@ -73,6 +73,7 @@ function parseStream(rows: [string, string[]][]): StoredEvent[] {
 export class RedisMonitor implements MonitorTransport {
   #clock = 0;
   #reader: Connection | null = null;
+  readonly #subscribers = new Set<Connection>();
 
   constructor(
     readonly rawUrl: string,
@@ -180,9 +181,33 @@ export class RedisMonitor implements MonitorTransport {
     return parseStream(res[0]![1]);
   }
 
+  async onWorkerEvents(listener: (event: CeleryEvent) => void): Promise<() => Promise<void>> {
+    // NOTE: a connection of its own in subscriber mode (ioredis subscribes it again after a reconnect).
+    const sub = this.pool.blocking(this.rawUrl, 'celeriac-workers');
+    const pattern = `/${this.db}.celeryev/worker.*`;
+    sub.client.on('pmessage', (_p: string, _channel: string, message: string) => {
+      const opened = openEnvelope(message);
+      const e = opened?.body as CeleryEvent | undefined;
+      if (e && typeof e.type === 'string' && typeof e.hostname === 'string' && typeof e.timestamp === 'number') listener(e);
+    });
+    try {
+      await sub.run(`PSUBSCRIBE ${pattern}`, (c) => c.psubscribe(pattern));
+    } catch (err) {
+      await sub.close();
+      throw err;
+    }
+    this.#subscribers.add(sub);
+    return async () => {
+      this.#subscribers.delete(sub);
+      await sub.close();
+    };
+  }
+
   async close(): Promise<void> {
     const r = this.#reader;
     this.#reader = null;
     await r?.close();
+    await Promise.all([...this.#subscribers].map((s) => s.close()));
+    this.#subscribers.clear();
   }
 }
