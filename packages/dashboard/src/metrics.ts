@@ -32,26 +32,30 @@ export class DashboardMetrics {
       registers,
     });
     this.#retries = new Counter({ name: 'celeriac_task_retries_total', help: 'Retries, by task name', labelNames: ['name'], registers });
-    // NOTE: the broker gauges are read when /metrics is scraped (not on a timer): the first one's collect sets all four.
-    const queueLength: Gauge<'queue'> = new Gauge({
+    // NOTE: the broker gauges are read when /metrics is scraped (not on a timer). prom-client collects the metrics
+    // of a scrape concurrently: they share one read of the broker.
+    let pending: Promise<{ lengths: [string, number][]; workers: number; delayed: number; dead: number }> | null = null;
+    const snapshot = () =>
+      (pending ??= (async () => {
+        const [names, live, d, dl] = await Promise.all([app.broker.queueNames(), app.broker.workers(), app.broker.delayedCount(), app.broker.deadLetterCount()]);
+        const queues = [...new Set([...names, app.settings.taskDefaultQueue, ...live.flatMap((w) => w.queues)])];
+        const lengths = await Promise.all(queues.map(async (q): Promise<[string, number]> => [q, await app.broker.queueLength(q)]));
+        return { lengths, workers: live.length, delayed: d, dead: dl };
+      })().finally(() => void setTimeout(() => (pending = null), 100).unref()));
+    new Gauge({
       name: 'celeriac_queue_length',
       help: 'Messages waiting in a queue (all priorities)',
       labelNames: ['queue'],
       registers,
-      collect: async () => {
-        const [names, live, d, dl] = await Promise.all([app.broker.queueNames(), app.broker.workers(), app.broker.delayedCount(), app.broker.deadLetterCount()]);
-        const queues = [...new Set([...names, app.settings.taskDefaultQueue, ...live.flatMap((w) => w.queues)])];
-        const lengths = await Promise.all(queues.map((q) => app.broker.queueLength(q)));
-        queueLength.reset();
-        queues.forEach((q, i) => queueLength.set({ queue: q }, lengths[i]!));
-        workers.set(live.length);
-        delayed.set(d);
-        dead.set(dl);
+      async collect() {
+        const { lengths } = await snapshot();
+        this.reset();
+        for (const [queue, n] of lengths) this.set({ queue }, n);
       },
     });
-    const workers = new Gauge({ name: 'celeriac_workers_online', help: 'celeriac workers whose heartbeat is recent', registers });
-    const delayed = new Gauge({ name: 'celeriac_delayed_tasks', help: 'Tasks waiting for their countdown or eta', registers });
-    const dead = new Gauge({ name: 'celeriac_dead_letters', help: 'Messages in the dead-letter list', registers });
+    new Gauge({ name: 'celeriac_workers_online', help: 'celeriac workers whose heartbeat is recent', registers, async collect() { this.set((await snapshot()).workers); } });
+    new Gauge({ name: 'celeriac_delayed_tasks', help: 'Tasks waiting for their countdown or eta', registers, async collect() { this.set((await snapshot()).delayed); } });
+    new Gauge({ name: 'celeriac_dead_letters', help: 'Messages in the dead-letter list', registers, async collect() { this.set((await snapshot()).dead); } });
   }
 
   /** Counts one event (names come from task-received / task-sent; later events carry only the id). */
