@@ -15,7 +15,7 @@ form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:8px}input,select,
 button{cursor:pointer;background:#2b6cb0;color:#fff;border-color:#2b6cb0}button.danger{background:#b83232;border-color:#b83232}
 .mono{font-family:ui-monospace,monospace;font-size:12px}.grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}
 pre{background:#f5f6f8;padding:8px;overflow:auto;max-height:300px;white-space:pre-wrap}dl{display:grid;grid-template-columns:140px 1fr;gap:4px 12px;margin:0}dt{color:#55606e}
-.muted{color:#7a8594}#detail[hidden]{display:none}.actions{display:flex;gap:8px;margin:8px 0}a{color:#2b6cb0;cursor:pointer}
+#workers td{white-space:nowrap}.muted{color:#7a8594}#detail[hidden]{display:none}.actions{display:flex;gap:8px;margin:8px 0}a{color:#2b6cb0;cursor:pointer}
 `;
 
 const SCRIPT = `

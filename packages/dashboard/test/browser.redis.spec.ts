@@ -23,7 +23,7 @@ afterAll(async () => {
 
 it('shows a task live, finds it by an argument value, and revokes another from its page', async () => {
   const { base } = await env.dashboard();
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
   await page.goto(base);
   await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
   await page.waitForSelector('#workers td:text("browser@test")');
