@@ -22,6 +22,8 @@ export interface DashboardOptions extends AccessOptions {
 /** The header every action must carry: a cross-site form cannot set it (with cookie auth, no CSRF). */
 export const ACTION_HEADER = 'x-celeriac-dashboard';
 
+const LIVE_BATCH_MS = 200;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -55,6 +57,9 @@ export class Dashboard {
   /** Every worker's last `worker-*` event (celeriac and Python), by hostname. */
   readonly #heartbeats = new Map<string, { event: CeleryEvent; at: number }>();
   #stopHeartbeats: Promise<() => Promise<void>> | null = null;
+  /** Tasks changed since the last live frame. */
+  readonly #changed = new Map<string, TaskRecord>();
+  #flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly app: Celeriac,
@@ -95,15 +100,25 @@ export class Dashboard {
           after = id;
           this.metrics.observe(event);
           const r = applyTaskEvent(this.#records, event);
-          if (r) this.#push('task', listed(r));
+          if (r) this.#changed.set(r.id, r);
         }
         while (this.#records.size > 5_000) this.#records.delete(this.#records.keys().next().value!);
+        // NOTE: at most one frame per LIVE_BATCH_MS with every task changed meanwhile (a busy cluster changes
+        // thousands a second; the page redraws once per frame).
+        if (this.#changed.size && !this.#flushTimer) this.#flushTimer = setTimeout(() => this.#flushChanged(), LIVE_BATCH_MS);
       } catch (err) {
         if (this.#closed) return;
         this.app.logger.warn(`dashboard: reading the event history failed, retrying: ${err instanceof Error ? err.message : String(err)}`);
         await sleep(1_000);
       }
     }
+  }
+
+  #flushChanged(): void {
+    this.#flushTimer = null;
+    const batch = [...this.#changed.values()].map(listed);
+    this.#changed.clear();
+    if (batch.length) this.#push('tasks', batch);
   }
 
   #push(event: string, data: unknown): void {
@@ -207,6 +222,7 @@ export class Dashboard {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#overviewTimer) clearInterval(this.#overviewTimer);
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
     for (const c of this.#clients) c.end();
     this.#clients.clear();
     if (this.#server) {

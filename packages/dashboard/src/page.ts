@@ -112,12 +112,16 @@ const es = new EventSource('api/stream');
 es.addEventListener('open', () => { $('#live').textContent = 'live'; });
 es.addEventListener('error', () => { $('#live').textContent = 'reconnecting…'; });
 es.addEventListener('overview', (m) => renderOverview(JSON.parse(m.data)));
-es.addEventListener('task', (m) => {
-  const t = JSON.parse(m.data); const old = tasks.get(t.id);
-  const merged = old ? { ...old, ...Object.fromEntries(Object.entries(t).filter(([, v]) => v != null)), timeline: t.timeline, firstSeen: Math.min(old.firstSeen, t.firstSeen) } : t;
-  if (!matches(merged, filters())) { if (old) { tasks.delete(t.id); renderTasks(); } return; }
-  tasks.set(t.id, merged); renderTasks();
-  const open = /^#task\\/(.+)$/.exec(location.hash); if (open && decodeURIComponent(open[1]) === t.id && !$('#detail').hidden) show(t.id);
+es.addEventListener('tasks', (m) => {
+  const q = filters(); const open = /^#task\\/(.+)$/.exec(location.hash); let reopen = false;
+  for (const t of JSON.parse(m.data)) {
+    const old = tasks.get(t.id);
+    const merged = old ? { ...old, ...Object.fromEntries(Object.entries(t).filter(([, v]) => v != null)), timeline: t.timeline, firstSeen: Math.min(old.firstSeen, t.firstSeen) } : t;
+    if (matches(merged, q)) tasks.set(t.id, merged); else tasks.delete(t.id);
+    if (open && decodeURIComponent(open[1]) === t.id && !$('#detail').hidden) reopen = true;
+  }
+  renderTasks();
+  if (reopen) show(decodeURIComponent(open[1]));
 });
 `;
 
