@@ -94,7 +94,13 @@ export class Dashboard {
     let after: string | null = null;
     while (!this.#closed) {
       try {
-        after ??= await this.history.lastId();
+        if (after === null) {
+          // NOTE: the recent history first (one read, from which live updates go on): a task received before the
+          // dashboard started keeps its name and arguments when its later events arrive.
+          const recent = await this.history.events(this.history.window);
+          for (const { event } of recent) applyTaskEvent(this.#records, event);
+          after = recent.length ? recent[recent.length - 1]!.id : '0-0';
+        }
         const events = await this.history.follow(after, 1_000);
         for (const { id, event } of events) {
           after = id;

@@ -104,7 +104,10 @@ export interface TaskFilter {
   /** Epoch ms: only tasks seen at or after / before. */
   since?: number;
   until?: number;
-  /** Matches the id exactly, or appears in the arguments' or keyword arguments' repr (case-insensitive). */
+  /**
+   * Matches the id exactly, or appears (case-insensitive) in the arguments' or keyword arguments' repr, or in their
+   * JSON when the history kept the call (so a value past the repr's 1,024 characters is found too).
+   */
   search?: string;
 }
 
@@ -116,7 +119,7 @@ export function matchesTask(r: TaskRecord, f: TaskFilter): boolean {
   if (f.until !== undefined && r.firstSeen > f.until) return false;
   if (f.search) {
     const q = f.search.toLowerCase();
-    if (r.id !== f.search && !(r.args ?? '').toLowerCase().includes(q) && !(r.kwargs ?? '').toLowerCase().includes(q)) return false;
+    if (r.id !== f.search && !(r.args ?? '').toLowerCase().includes(q) && !(r.kwargs ?? '').toLowerCase().includes(q) && !callText(r).includes(q)) return false;
   }
   return true;
 }
@@ -124,4 +127,14 @@ export function matchesTask(r: TaskRecord, f: TaskFilter): boolean {
 /** The tasks whose parent is `id` (its children: links, chain steps, retries carry it as parent_id). */
 export function childrenOf(records: Iterable<TaskRecord>, id: string): TaskRecord[] {
   return [...records].filter((r) => r.parentId === id && r.id !== id);
+}
+
+const callTexts = new WeakMap<object, string>();
+
+/** The kept call as lower-case JSON (computed once per call object). */
+function callText(r: TaskRecord): string {
+  if (!r.call) return '';
+  let t = callTexts.get(r.call);
+  if (t === undefined) callTexts.set(r.call, (t = JSON.stringify(r.call).toLowerCase()));
+  return t;
 }

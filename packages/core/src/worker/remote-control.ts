@@ -23,9 +23,6 @@ export interface ControlHost {
   setTaskEvents(on: boolean): boolean;
 }
 
-/** The commands a celeriac worker answers (others get Celery's "no such command" reply; `hello` none at all). */
-export const CONTROL_COMMANDS = ['ping', 'active', 'reserved', 'scheduled', 'registered', 'revoked', 'stats', 'revoke', 'enable_events', 'disable_events'] as const;
-
 /** A request as Celery's `Request.info()` describes it. */
 function info(host: ControlHost, job: Job): Record<string, unknown> {
   const m: TaskMessage = job.msg;

@@ -47,3 +47,10 @@ describe('matchesTask', () => {
     expect(matchesTask(r!, { until: 9_999 })).toBe(false);
   });
 });
+
+it('finds a value past the repr (1,024 characters) in the call the history kept', () => {
+  const long = 'x'.repeat(2_000);
+  const [r] = foldTaskEvents([ev('task-received', 1, { name: 'a', args: `('${long.slice(0, 1_000)}...`, kwargs: '{}', celeriac_call: { args: [long, 'needle-at-the-end'], kwargs: {} } })]);
+  expect(matchesTask(r!, { search: 'NEEDLE-at-the-end' })).toBe(true);
+  expect(matchesTask(r!, { search: 'hay' })).toBe(false);
+});
