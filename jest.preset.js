@@ -17,7 +17,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@celeriac/(core|nest|fastify|express|amqp)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@celeriac/(core|nest|fastify|express|amqp|dashboard)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     '^@celeriac/postgres$': path.join(__dirname, 'packages/postgres/src/index.ts'),
     '^@celeriac/core/testing$': path.join(__dirname, 'packages/core/src/testing/index.ts'),
   },

@@ -11,7 +11,7 @@ const { startRabbit } = require('./rabbitmq');
 const scenarios = require('./scenarios');
 const { printReport } = require('./report');
 
-const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue', 'celeriac-pg', 'celeriac-amqp'];
+const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue', 'celeriac-pg', 'celeriac-amqp', 'celeriac-events'];
 const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'scaling', 'memory'];
 
 function config(opts) {

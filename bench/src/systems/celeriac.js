@@ -27,13 +27,13 @@ module.exports = {
     };
   },
 
-  async worker(url, { concurrency, onTask, onDone, backend }) {
+  async worker(url, { concurrency, onTask, onDone, backend, sendTaskEvents }) {
     const app = core.createApp('bench', { broker: url, ...(backend ? { backend } : {}) });
     app.task(TASK, async (payload) => {
       onTask(payload);
       return null;
     });
-    const worker = app.worker({ queues: ['celery'], concurrency });
+    const worker = app.worker({ queues: ['celery'], concurrency, ...(sendTaskEvents ? { sendTaskEvents: true } : {}) });
     if (onDone) worker.on('completed', (info) => onDone(info.taskId));
     worker.on('failed', (info) => console.error('[celeriac worker] task failed', info));
     await worker.start();

@@ -22,6 +22,7 @@ import { AsyncResult } from './result';
 import type { ApplyOptions, BoundTaskFn, RemoteTask, Task, TaskDefinition, TaskFn, TaskOptions } from './task';
 import { autodiscover } from './utils/autodiscover';
 import { didYouMean } from './utils/did-you-mean';
+import { sentEvent } from './worker/celery-events';
 import { consoleLogger, toLogger, type Logger, type NestStyleLogger } from './utils/logger';
 import { runEager } from './worker/eager';
 import { rateInterval } from './limits/rate';
@@ -304,7 +305,9 @@ export class Celeriac implements WorkerContext, CanvasHost {
     const byId = options.taskId !== undefined && this.broker.publishOnce !== undefined;
     const dedupKey = options.dedupKey ?? (byId ? `id:${options.taskId}` : undefined);
     if (dedupKey === undefined) {
+      const events = producer.eventSender();
       await this.broker.publish(msg.queue, msg.priority, producer.encode(msg));
+      events?.send('task-sent', sentEvent(msg));
       return new AsyncResult<R>(msg.id, this);
     }
     return this.#sendOnce<R>(msg, dedupKey, options.dedupTtl ?? this.#settings.taskDedupTtl);
@@ -315,7 +318,9 @@ export class Celeriac implements WorkerContext, CanvasHost {
     const broker = this.broker;
     if (!broker.publishOnce) throw new ConfigurationError(`The broker ${broker.url} cannot deduplicate sends (taskId / dedupKey); use redis:// or memory://`);
     msg.dedup = key;
+    const events = this.producer.eventSender();
     const held = await broker.publishOnce(msg.queue, msg.priority, this.producer.encode(msg), { key, taskId: msg.id, ttl });
+    if (held === null) events?.send('task-sent', sentEvent(msg));
     return new AsyncResult<R>(held ?? msg.id, this);
   }
 

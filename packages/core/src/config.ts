@@ -102,6 +102,12 @@ export interface Settings {
   beatSchedule: Record<string, BeatEntry>;
   /** IANA time zone of crontab schedules (DST included), as Celery's `timezone`. @default 'UTC' */
   timezone: string;
+  /** Workers send Celery's task events (`celeriac worker -E`; Celery's worker_send_task_events). @default false */
+  workerSendTaskEvents: boolean;
+  /** Producers send a `task-sent` event for each task (Celery's task_send_sent_event). @default false */
+  taskSendSentEvent: boolean;
+  /** Task events kept in the broker's capped history (a Redis stream) for dashboards; 0 keeps none. @default 10_000 */
+  eventHistoryMax: number;
 }
 
 export type SettingsInput = Partial<Settings>;
@@ -135,6 +141,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   brokerConnectionTimeout: 5_000,
   beatSchedule: Object.freeze({}) as Record<string, BeatEntry>,
   timezone: 'UTC',
+  workerSendTaskEvents: false,
+  taskSendSentEvent: false,
+  eventHistoryMax: 10_000,
 });
 
 type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions' | 'queues' | 'beatSchedule' | 'timezone';
@@ -168,6 +177,9 @@ const KINDS: Record<keyof Settings, Kind> = {
   brokerConnectionTimeout: 'int>=1',
   beatSchedule: 'beatSchedule',
   timezone: 'timezone',
+  workerSendTaskEvents: 'boolean',
+  taskSendSentEvent: 'boolean',
+  eventHistoryMax: 'int>=0',
 };
 
 export const SETTING_NAMES = Object.keys(KINDS) as (keyof Settings)[];

@@ -62,3 +62,6 @@ export {
   type ErrorReply,
   type ErrorReplyOptions,
 } from './http/reply';
+export { HISTORY_CALL, type CeleryEvent, type StoredEvent, type MonitorTransport, type ReplyTo, type ControlReply, type BroadcastOptions } from './broker/monitor';
+export { EventHistory, type HistoryTasksOptions } from './monitor/history';
+export { applyTaskEvent, foldTaskEvents, matchesTask, childrenOf, type TaskRecord, type TaskFilter, type EventState, type TimelineEntry } from './monitor/tasks';

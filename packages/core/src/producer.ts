@@ -9,12 +9,16 @@ import { ORIGIN, encodeMessage, type SignatureDict, type TaskMessage } from './p
 import type { TaskRegistry } from './registry';
 import { assertSerializable } from './serialize';
 import type { ApplyOptions } from './task';
+import type { Logger } from './utils/logger';
+import { EventSender, monitorOf, sentEvent } from './worker/celery-events';
 
 /** What a Producer reads from its app: settings, registered task options, and the broker (made on first use). */
 export interface ProducerHost {
   readonly settings: Readonly<Settings>;
   readonly registry: TaskRegistry;
   readonly broker: Broker;
+  /** Where a failed `task-sent` event is reported. */
+  readonly logger?: Logger;
 }
 
 const toMs = (v: Date | number, name: string): number => {
@@ -28,6 +32,7 @@ const links = (l: Signature | Signature[] | undefined): SignatureDict[] | null =
 
 export class Producer {
   #routes: [pattern: string, route: TaskRoute][] | null = null;
+  #events: EventSender | null = null;
 
   constructor(readonly host: ProducerHost) {}
 
@@ -153,17 +158,37 @@ export class Producer {
     }
     const broker = this.host.broker;
     if (!entries.length) return Promise.resolve();
-    if (broker.publishMany) return broker.publishMany(entries);
-    return Promise.all(entries.map((e) => broker.publish(e.queue, e.priority, e.raw))).then(() => undefined);
+    let events: EventSender | null;
+    try {
+      events = this.eventSender();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const sent = broker.publishMany ? broker.publishMany(entries) : Promise.all(entries.map((e) => broker.publish(e.queue, e.priority, e.raw))).then(() => undefined);
+    return events ? sent.then(() => msgs.forEach((m) => events.send('task-sent', sentEvent(m)))) : sent;
   }
 
   /** Encodes and sends a built message. A message that cannot be encoded rejects; nothing is sent. */
   publish(msg: TaskMessage): Promise<void> {
     try {
-      return this.host.broker.publish(msg.queue, msg.priority, this.encode(msg));
+      const events = this.eventSender();
+      const sent = this.host.broker.publish(msg.queue, msg.priority, this.encode(msg));
+      return events ? sent.then(() => events.send('task-sent', sentEvent(msg))) : sent;
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Where `task-sent` events go when taskSendSentEvent is on (null when off); throws, before anything is sent, when
+   * the broker cannot carry events. Each event follows its message into the broker.
+   */
+  eventSender(): EventSender | null {
+    if (!this.host.settings.taskSendSentEvent) return null;
+    this.#events ??= new EventSender(monitorOf(this.host.broker, 'taskSendSentEvent'), ORIGIN, this.host.settings.eventHistoryMax, (err) =>
+      this.host.logger?.warn(`task-sent event not sent: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    return this.#events;
   }
 }
 

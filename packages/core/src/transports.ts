@@ -33,6 +33,22 @@ export function setTransportLoader(loader: ((id: string) => unknown) | null): vo
   requireModule = loader ?? ((id) => require(id));
 }
 
+/**
+ * Loads an optional package that is not a transport (`@celeriac/dashboard` for `celeriac dashboard`); a missing one
+ * is a ConfigurationError naming the package and how to install it.
+ */
+export function loadOptionalPackage<T>(pkg: string, neededFor: string): T {
+  try {
+    return requireModule(pkg) as T;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(pkg)) {
+      throw new ConfigurationError(`${neededFor} needs the package ${pkg}, which is not installed: npm install ${pkg}`);
+    }
+    throw err;
+  }
+}
+
 /** Loads the package serving `url` and checks it exports `factory`; `setting` names the setting in errors. */
 export function loadTransport(setting: string, url: string, factory: keyof TransportModule): TransportModule {
   const pkg = transportPackage(url);

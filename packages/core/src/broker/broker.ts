@@ -1,4 +1,5 @@
 // The broker port: what the app and the worker need from a message transport.
+import type { MonitorTransport, ReplyTo } from './monitor';
 
 /** One message taken from a queue and held for this worker until it is acked or given back. */
 export interface Delivery {
@@ -54,6 +55,11 @@ export interface ControlCommand {
   arguments: Record<string, unknown>;
   /** A revoke that its sender already stored in the broker's revoked set (one sent by celeriac's `revoke()`). */
   stored?: boolean;
+  /** Only these workers (by hostname) act on it; every worker when absent. */
+  destination?: string[];
+  /** Where the answer goes, when the sender waits for one (Celery's `reply_to` and `ticket`). */
+  replyTo?: ReplyTo;
+  ticket?: string;
 }
 
 export interface ConsumerOptions {
@@ -198,6 +204,8 @@ export interface Broker {
   purgeDeadLetters?(max: number): Promise<number>;
   /** The store of periodic runs (beat), where the broker can claim and send in one atomic step. */
   beatStore?(): BeatStore;
+  /** Celery's events, remote control replies and the event history (absent: the transport carries none yet). */
+  monitor?(): MonitorTransport;
 }
 
 /** kombu's Redis priority steps: priority p goes to the largest step ≤ p. */

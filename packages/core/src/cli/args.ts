@@ -22,6 +22,12 @@ export interface Flags {
   'dedup-key'?: string;
   beat?: boolean;
   list?: boolean;
+  'task-events'?: boolean;
+  timeout?: string;
+  destination?: string;
+  port?: string;
+  bind?: string;
+  'read-only'?: boolean;
   help?: boolean;
   version?: boolean;
 }
@@ -55,6 +61,12 @@ export function parse(argv: string[]): CommandLine {
       'dedup-key': { type: 'string' },
       beat: { type: 'boolean', short: 'B' },
       list: { type: 'boolean' },
+      'task-events': { type: 'boolean', short: 'E' },
+      timeout: { type: 'string', short: 't' },
+      destination: { type: 'string', short: 'd' },
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      'read-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },

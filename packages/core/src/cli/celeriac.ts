@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `celeriac` command: worker, beat, status, result, purge, call, queues, dlq, revoke (like `celery -A … worker`).
+// The `celeriac` command: worker, beat, status, result, purge, call, queues, dlq, revoke, inspect, dashboard (like
+// `celery -A … worker`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CeleriacError } from '../errors';
@@ -7,6 +8,8 @@ import { parse } from './args';
 import { beat } from './commands/beat';
 import { call } from './commands/call';
 import { dlq } from './commands/dlq';
+import { inspect } from './commands/inspect';
+import { dashboard } from './commands/dashboard';
 import { revoke } from './commands/revoke';
 import { purge } from './commands/purge';
 import { queues } from './commands/queues';
@@ -59,6 +62,11 @@ async function main(argv: string[]): Promise<number> {
     case 'revoke':
       await revoke(flags, positionals);
       return 0;
+    case 'inspect':
+      return inspect(flags, positionals);
+    case 'dashboard':
+      await dashboard(flags);
+      return -1; // keeps running until a signal
     default:
       await queues(flags);
       return 0;

@@ -12,6 +12,8 @@ Commands:
   queues   queue lengths         celeriac queues -A ./dist/tasks.js --json
   dlq      dead letters          celeriac dlq list | show <n> | redrive [--all | <n>] | purge -A ./dist/tasks.js
   revoke   revoke tasks          celeriac revoke <task-id> [--terminate] -A ./dist/tasks.js
+  dashboard web dashboard      celeriac dashboard -A ./dist/tasks.js --port 5555 (needs @celeriac/dashboard)
+  inspect  ask every worker      celeriac inspect ping|active|reserved|scheduled|registered|revoked|stats -A ./dist/tasks.js
 
 Options:
   -A, --app <module>        module exporting the app (as \`app\` or default export)
@@ -19,9 +21,15 @@ Options:
   -Q, --queues <a,b>        queues (worker, purge, queues)
   -c, --concurrency <n>     tasks run at once (worker)
   -l, --loglevel <level>    debug | info | warn | error, any case (default info)
-  -n, --hostname <name>     worker name shown by status
+  -n, --hostname <name>     worker name shown by status and inspect
+  -E, --task-events         send Celery's task events (worker)
   -B, --beat                also run a beat in the worker's process (worker)
       --list                print the periodic tasks with their last and next runs (beat)
+  -t, --timeout <s>         seconds to wait for replies (inspect; default 1)
+  -d, --destination <a,b>   only these workers answer (inspect)
+      --port <n>            port (dashboard; default 5555)
+      --bind <host>         address to listen on (dashboard; default 127.0.0.1)
+      --read-only           hide and refuse the actions (dashboard)
       --args <json>         positional arguments (call)
       --kwargs <json>       keyword arguments (call)
   -f, --force               purge without asking
@@ -49,7 +57,8 @@ ${APP}
   -Q, --queues <a,b>        queues to consume, in order of preference (default: taskDefaultQueue)
   -c, --concurrency <n>     tasks run at once (default: workerConcurrency, 10)
   -l, --loglevel <level>    debug | info | warn | error, any case (default info; debug logs each task received/started)
-  -n, --hostname <name>     worker name shown by status (default celeriac@<host>)
+  -n, --hostname <name>     worker name shown by status and inspect (default celeriac@<host>)
+  -E, --task-events         send Celery's task events (task-received, task-succeeded…; workerSendTaskEvents)
   -B, --beat                also send the app's periodic tasks from this process (as \`celeriac beat\`)
   -h, --help                this text`,
   beat: `Usage: celeriac beat -A <module> [--list [--json]] [-l <level>]
@@ -130,6 +139,32 @@ Options:
 ${APP}
       --terminate           abort the task where it runs
       --json                one JSON object instead of text
+  -h, --help                this text`,
+  dashboard: `Usage: celeriac dashboard -A <module> [--port 5555] [--bind 127.0.0.1] [--read-only]
+
+Serves the web dashboard (the optional package @celeriac/dashboard): workers, queues, the task history with
+filters and search by id or argument value, live updates, revoke / terminate / retry, and Prometheus /metrics.
+Workers need task events on (celeriac worker -E) for tasks to appear.
+Access: set CELERIAC_DASHBOARD_TOKEN (Authorization: Bearer <token>, or open /?token=<token> once) or
+CELERIAC_DASHBOARD_BASIC_AUTH=<user>:<password>; with neither it answers requests from this machine only.
+
+Options:
+${APP}
+      --port <n>            port (default 5555)
+      --bind <host>         address to listen on (default 127.0.0.1)
+      --read-only           hide and refuse the actions
+  -l, --loglevel <level>    debug | info | warn | error (default info)
+  -h, --help                this text`,
+  inspect: `Usage: celeriac inspect ping|active|reserved|scheduled|registered|revoked|stats [-t <s>] [-d <a,b>] [--json] -A <module> | -b <url>
+
+Asks every live worker, celeriac or Python Celery, over Celery's remote control (the pidbox) and prints
+each one's reply under its name (-n). Exits 69 when no worker replied within the timeout. Redis only.
+
+Options:
+${APP}
+  -t, --timeout <s>         seconds to wait for replies (default 1)
+  -d, --destination <a,b>   only these workers (by name) answer
+      --json                one JSON object, worker name → reply
   -h, --help                this text`,
   queues: `Usage: celeriac queues [-Q <a,b>] [--json] -A <module> | -b <url>
 

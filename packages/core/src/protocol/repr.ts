@@ -63,3 +63,8 @@ export function kwargsRepr(kwargs: Record<string, unknown>): string {
   for (const _ in kwargs) return cut(dict(kwargs, { left: MAX }));
   return '{}';
 }
+
+/** Python's repr() of one JSON value (a task's result in a `task-succeeded` event). */
+export function repr(v: unknown): string {
+  return cut(value(v, { left: MAX }));
+}

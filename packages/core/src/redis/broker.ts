@@ -11,6 +11,7 @@ import type { Connection, ConnectionPool } from './connection';
 import { withScripts } from './scripts';
 import { RedisConsumer } from './consumer';
 import { isSentinelUrl, parseSentinelUrl } from './sentinel';
+import { RedisMonitor } from './monitor';
 
 /** Values per LPUSH in a bulk send. */
 const PUBLISH_CHUNK = 1_000;
@@ -28,6 +29,7 @@ export class RedisBroker implements Broker {
   readonly #declared = new Set<string>();
   readonly #outbox = new Map<string, { values: string[]; sent: Promise<void> }>();
   #closed = false;
+  #monitor: RedisMonitor | null = null;
 
   constructor(
     rawUrl: string,
@@ -219,9 +221,15 @@ export class RedisBroker implements Broker {
     });
   }
 
+  monitor(): RedisMonitor {
+    this.#monitor ??= new RedisMonitor(this.#rawUrl, dbOf(this.#rawUrl), this.#conn, this.pool);
+    return this.#monitor;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#monitor?.close();
     await this.pool.releaseCommand(this.#rawUrl);
   }
 
@@ -303,10 +311,16 @@ function parseControl(message: string): ControlCommand | null {
     const env = JSON.parse(message) as { body?: string; headers?: Record<string, unknown>; properties?: { body_encoding?: string } };
     if (typeof env.body !== 'string') return null;
     const text = env.properties?.body_encoding === 'base64' ? Buffer.from(env.body, 'base64').toString('utf8') : env.body;
-    const body = JSON.parse(text) as { method?: unknown; arguments?: unknown };
+    const body = JSON.parse(text) as { method?: unknown; arguments?: unknown; destination?: unknown; ticket?: unknown; reply_to?: unknown };
     if (typeof body.method !== 'string') return null;
     const cmd: ControlCommand = { method: body.method, arguments: (body.arguments as Record<string, unknown>) ?? {} };
     if (env.headers?.[STORED_HEADER] === true) cmd.stored = true;
+    if (Array.isArray(body.destination)) cmd.destination = body.destination.filter((d): d is string => typeof d === 'string');
+    const to = body.reply_to as { exchange?: unknown; routing_key?: unknown } | null | undefined;
+    if (to && typeof to.exchange === 'string' && typeof to.routing_key === 'string' && typeof body.ticket === 'string') {
+      cmd.replyTo = { exchange: to.exchange, routingKey: to.routing_key };
+      cmd.ticket = body.ticket;
+    }
     return cmd;
   } catch {
     return null;

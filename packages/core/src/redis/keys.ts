@@ -78,6 +78,8 @@ export const celeriacKeys = {
   slotIndex: 'celeriac.slotindex',
   /** hash: periodic (beat) entry name → its last run (ms, Redis time). */
   beat: 'celeriac.beat',
+  /** stream: the event history (Celery-format events as JSON in field `e`), capped with MAXLEN ~ eventHistoryMax. */
+  events: 'celeriac.events',
   /** string: the id of the task that holds a dedup key (`id:<task id>` for a taskId), expiring with its TTL. */
   dedup(key: string): string {
     return `celeriac.dedup.${key}`;

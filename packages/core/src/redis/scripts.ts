@@ -29,12 +29,13 @@ export interface Scripts {
   celeriacDedupRelease(dedup: string, taskId: string): Promise<number>;
   celeriacRedrive(deadLetter: string, queues: string, mode: 'at' | 'oldest', n: number): Promise<number>;
   celeriacBeatClaim(beat: string, list: string, binding: string, queues: string, entry: string, last: string, due: number, raw: string, member: string, queue: string): Promise<[number, string, number]>;
+  celeriacEvents(history: string, channelPrefix: string, historyMax: number, ...triples: string[]): Promise<number>;
 }
 
 const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'dead-letter': 'celeriacDeadLetter', defer: 'celeriacDefer',
   rate: 'celeriacRate', 'slot-acquire': 'celeriacSlotAcquire', 'slot-release': 'celeriacSlotRelease', 'slot-reap': 'celeriacSlotReap',
   'publish-once': 'celeriacPublishOnce', 'dedup-release': 'celeriacDedupRelease', redrive: 'celeriacRedrive',
-  'beat-claim': 'celeriacBeatClaim' };
+  'beat-claim': 'celeriacBeatClaim', events: 'celeriacEvents' };
 
 let sources: { name: string; numberOfKeys: number; lua: string }[] | null = null;
 

@@ -8,6 +8,7 @@ import type { TaskDefinition } from '../task';
 import type { Logger } from '../utils/logger';
 import type { WorkerContext } from './context';
 import type { TaskEventInfo, WorkerEvents } from './events';
+import type { TaskEvents } from './celery-events';
 import { failureInfo, metas, unstorableResult } from './meta';
 import { chordPart } from './chord';
 import { States } from '../states';
@@ -40,6 +41,8 @@ export class Job {
   slot: SlotRequest | null = null;
   /** The task goes on as another message (a retry) or was given back: its dedup key stays held. */
   handedOn = false;
+  /** When its function began (epoch ms), for remote control's `inspect active`. */
+  startedAt: number | undefined;
   constructor(
     readonly delivery: Delivery,
     readonly msg: TaskMessage,
@@ -66,6 +69,8 @@ export interface JobHost {
   /** The task function has ended; its concurrency slot is free while the outcome is written. */
   release(job: Job): void;
   emit<K extends keyof WorkerEvents>(event: K, ...args: WorkerEvents[K]): boolean;
+  /** Celery's task events, when on (-E). */
+  readonly events: TaskEvents | null;
 }
 
 /** An exception for the log: its stack (which starts with name and message), or what was thrown. */
@@ -115,6 +120,7 @@ async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean
   await chordPart(host, msg, States.SUCCESS, value);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] succeeded in ${(runtime / 1000).toFixed(3)}s`);
+  host.events?.succeeded(msg, value, runtime);
   if (host.listenerCount('completed')) host.emit('completed', { ...eventInfo(msg), result: value, runtime });
 }
 
@@ -146,6 +152,7 @@ async function onFailure(host: JobHost, job: Job, error: unknown, store: boolean
   await chordPart(host, msg, States.FAILURE, failureInfo(error));
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   host.logger.error(`Task ${msg.task}[${msg.id}] failed in ${(runtime / 1000).toFixed(3)}s: ${describe(error)}`);
+  host.events?.failed(msg, error);
   host.emit('failed', { ...eventInfo(msg), error, runtime });
 }
 
@@ -157,6 +164,7 @@ async function onRetry(host: JobHost, job: Job, countdown: number, exc: unknown,
   await send(host, again);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] retry in ${countdown}ms (retry ${msg.retries + 1}): ${reason(exc)}`);
+  host.events?.retried(msg, exc);
   host.emit('retried', { ...eventInfo(msg), countdown, error: exc });
 }
 
@@ -166,6 +174,7 @@ export async function discard(host: JobHost, job: Job, reason: string): Promise<
   await chordPart(host, job.msg, States.REVOKED, metas.revoked(job.msg, reason).result);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   host.logger.info(`Discarding ${reason} task ${job.msg.task}[${job.msg.id}]`);
+  host.events?.revoked(job.msg, reason);
   host.emit('revoked', { ...eventInfo(job.msg), reason });
 }
 
@@ -180,6 +189,8 @@ export async function execute(host: JobHost, job: Job): Promise<void> {
     host.app.backend.store(metas.started(msg, host.hostname), settings.resultExpires).catch((e) => host.reportError(e));
   }
   if (host.logsDebug) host.logger.debug(`Task ${msg.task}[${msg.id}] started`);
+  job.startedAt = Date.now();
+  host.events?.started(msg);
   if (host.listenerCount('started')) host.emit('started', eventInfo(msg));
   const t0 = performance.now();
   const outcome = await runTask({

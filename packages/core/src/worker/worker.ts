@@ -19,6 +19,9 @@ import { chordPart } from './chord';
 import { States } from '../states';
 import { AbandonedWrite, Job, WorkerShutdown, execute, type JobHost } from './request';
 import { Admission } from './admission';
+import { WorkerMonitoring } from './monitoring';
+import { addressedTo } from './remote-control';
+import type { TaskEvents } from './celery-events';
 
 /** @publicApi */
 export interface WorkerOptions {
@@ -38,6 +41,8 @@ export interface WorkerOptions {
   heartbeatTimeout?: number;
   /** @default the app's logger */
   logger?: Logger;
+  /** Send Celery's task events (`-E`). @default workerSendTaskEvents (false) */
+  sendTaskEvents?: boolean;
 }
 
 // NOTE: a task due within this many ms waits in memory; a later one is parked in the broker's delayed set.
@@ -85,6 +90,9 @@ export class Worker extends TypedEmitter implements JobHost {
   #admitting = 0;
   #reapsSlots = false;
   readonly startedAt = Date.now();
+  /** Tasks run, by name (remote control's `stats`). */
+  readonly totals = new Map<string, number>();
+  readonly monitoring: WorkerMonitoring;
 
   constructor(
     readonly app: WorkerContext,
@@ -120,6 +128,33 @@ export class Worker extends TypedEmitter implements JobHost {
       heartbeatTimeout: this.heartbeatTimeout,
       prefetch: this.concurrency * this.prefetchMultiplier,
     });
+    this.monitoring = new WorkerMonitoring(this, app.broker, options.sendTaskEvents ?? s.workerSendTaskEvents, s.eventHistoryMax);
+  }
+
+  /** Task events, when on (JobHost). */
+  get events(): TaskEvents | null {
+    return this.monitoring.taskEvents;
+  }
+
+  get brokerUrl(): string {
+    return this.app.broker.url;
+  }
+
+  /** What runs, waits in the buffer, and waits in memory for its eta (remote control's inspect). */
+  jobs(): { active: Job[]; reserved: Job[]; scheduled: Job[] } {
+    return { active: [...this.#running.values()], reserved: [...this.#buffer], scheduled: [...this.#holding.values()].map((h) => h.job) };
+  }
+
+  registered(): string[] {
+    return this.app.registry.names();
+  }
+
+  revokedIds(): string[] {
+    return this.#revoked.entries().map((e) => e.id);
+  }
+
+  setTaskEvents(on: boolean): boolean {
+    return this.monitoring.setTaskEvents(on);
   }
 
   get running(): number {
@@ -180,6 +215,7 @@ export class Worker extends TypedEmitter implements JobHost {
       // NOTE: start() registers what this worker will hold, so that others can recover it if it dies.
       await this.consumer.start(this.info());
       await this.#beat();
+      this.monitoring.start();
     } catch (err) {
       this.#state = 'closed';
       await this.#unsubscribeControl?.().catch(() => undefined);
@@ -258,6 +294,7 @@ export class Worker extends TypedEmitter implements JobHost {
       if (!def) return this.#background(this.#unknownTask(d, msg));
       job = new Job(d, msg, def);
       if (this.logsDebug) this.logger.debug(`Task ${msg.task}[${msg.id}] received`);
+      this.monitoring.taskEvents?.received(msg);
     } catch (err) {
       if (err instanceof MalformedMessage) return this.#background(this.deadLetter(d, `malformed message: ${err.reason}`));
       throw err;
@@ -344,6 +381,7 @@ export class Worker extends TypedEmitter implements JobHost {
           if (job.slot || job.msg.dedup !== undefined) this.#background(this.#admission.finished(job));
           if (!this.#running.delete(job.delivery.tag)) this.#settling--;
           this.#processed++;
+          this.totals.set(job.msg.task, (this.totals.get(job.msg.task) ?? 0) + 1);
           this.#afterJob();
         });
     }
@@ -410,7 +448,8 @@ export class Worker extends TypedEmitter implements JobHost {
   }
 
   #onControl(cmd: ControlCommand): void {
-    if (cmd.method !== 'revoke') return;
+    this.monitoring.onControl(cmd);
+    if (cmd.method !== 'revoke' || !addressedTo(cmd, this.hostname)) return;
     const raw = cmd.arguments.task_id;
     const ids = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
     if (!ids.length) return;
@@ -521,6 +560,7 @@ export class Worker extends TypedEmitter implements JobHost {
     clearTimeout(grace);
     await this.#unsubscribeControl?.().catch(() => undefined);
     await Promise.all([...this.#pendingWrites]);
+    await this.monitoring.stop();
     await this.#stopCleanup?.();
     await this.consumer.stop();
     this.#state = 'closed';

@@ -7,7 +7,7 @@ import { createApp, type Celeriac, consoleLogger, type TaskContext } from '../..
 export const PY_DIR = join(__dirname, 'py');
 export const PYTHON = '/usr/bin/python3';
 
-function pyEnv(redisUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function pyEnv(redisUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, INTEROP_REDIS_URL: redisUrl, BROKER_URL: redisUrl, PYTHONPATH: PY_DIR, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...extra };
   delete env.PYTHONHOME;
   return env;
@@ -34,6 +34,8 @@ export interface PythonWorkerOptions {
   /** The `-A` module and the directory it is in. @default interop_app in py/ */
   module?: string;
   cwd?: string;
+  /** Send Celery's worker heartbeat events (`--without-heartbeat` otherwise). @default false */
+  heartbeat?: boolean;
 }
 
 /** `python3 -m celery -A interop_app worker …`, resolved once it logs "ready.". Waits on a log line, never sleeps. */
@@ -43,7 +45,7 @@ export async function startPythonWorker(redisUrl: string, o: PythonWorkerOptions
     '-P', 'threads', '-c', String(o.concurrency ?? 4),
     '-Q', o.queues.join(','),
     '-n', `${o.name}@%h`,
-    '--without-gossip', '--without-mingle', '--without-heartbeat',
+    '--without-gossip', '--without-mingle', ...(o.heartbeat ? [] : ['--without-heartbeat']),
     '-l', 'info',
   ];
   const proc = spawn(PYTHON, args, {

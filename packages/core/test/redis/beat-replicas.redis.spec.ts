@@ -12,6 +12,14 @@ const SEND = /beat: sending due task tick \(beat\.tick\) \[([0-9a-f-]+)\] due (\
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+async function until(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
 let server: RedisServer;
 let admin: Redis;
 let url: string;
@@ -104,7 +112,9 @@ it('3 beat processes send each run once; SIGKILL of the sender leaves no gap or 
   const lastRun = Number(await admin.hget('celeriac.beat', 'tick'));
   const quick = Date.now();
   await startBeats(3);
-  await sleep(Math.max(0, lastRun + EVERY + 1_500 - Date.now()));
+  // NOTE: waits for the first send rather than a fixed time: three processes starting on a loaded machine can take
+  // longer than the interval (a fixed sleep flaked when the whole suite ran beside other work).
+  await until('a send after the restart', () => received.some((r) => r.at > quick), 15_000);
   const afterQuick = received.filter((r) => r.at > quick);
   expect(afterQuick.length).toBeGreaterThanOrEqual(1);
   expect(afterQuick[0]!.at).toBeGreaterThanOrEqual(lastRun + EVERY - 50);
@@ -114,6 +124,7 @@ it('3 beat processes send each run once; SIGKILL of the sender leaves no gap or 
   await sleep(3 * EVERY);
   const back = Date.now();
   await startBeats(3);
+  await until('the missed run after the downtime', () => received.some((r) => r.at > back), 15_000);
   await sleep(1_600);
   const afterDowntime = received.filter((r) => r.at > back);
   expect(afterDowntime.length).toBeGreaterThanOrEqual(1);

@@ -13,6 +13,7 @@ export async function worker(flags: Flags): Promise<void> {
     ...(flags.queues ? { queues: queueList(flags.queues) } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(flags.hostname ? { hostname: flags.hostname } : {}),
+    ...(flags['task-events'] ? { sendTaskEvents: true } : {}),
     logger,
   });
   let signals = 0;
