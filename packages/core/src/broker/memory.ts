@@ -1,6 +1,6 @@
 // In-process broker (`memory://`): the embedded default for development and tests.
 // Same semantics as the Redis broker: priorities, held messages, deferral, revocation, recovery.
-import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, Delivery, RevokedEntry, SlotRequest, WorkerInfo } from './broker';
+import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, Delivery, LivenessTarget, RevokedEntry, SlotRequest, WorkerInfo } from './broker';
 import { PRIORITY_STEPS, priorityStep } from './broker';
 import { RevokedSet } from './revoked';
 import { BrokerError } from '../errors';
@@ -54,7 +54,7 @@ class MemoryState {
   readonly delayed: { eta: number; held: Held }[] = [];
   readonly revoked = new RevokedSet();
   readonly dead: DeadLetter[] = [];
-  readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number }>();
+  readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number; alive?: Float64Array }>();
   readonly waiters = new Set<() => void>();
   readonly control = new Set<(cmd: ControlCommand) => void>();
   /** Next free slot (ms) of each globalRateLimit. */
@@ -65,7 +65,7 @@ class MemoryState {
 
   alive(workerId: string): boolean {
     const w = this.workers.get(workerId);
-    return w !== undefined && Date.now() - w.lastSeen <= w.timeout;
+    return w !== undefined && Date.now() - lastSeen(w) <= w.timeout;
   }
 
   /** Drops holders of dead workers; parked messages for free slots go back to the front of their queues. */
@@ -96,6 +96,11 @@ class MemoryState {
 }
 
 const states = new Map<string, MemoryState>();
+
+/** A worker's last sign of life: its heartbeat, or its heartbeat thread's mark (while its main loop is busy). */
+function lastSeen(w: { lastSeen: number; alive?: Float64Array }): number {
+  return w.alive ? Math.max(w.lastSeen, w.alive[0]!) : w.lastSeen;
+}
 
 function keyFor(queue: string, priority: number): string {
   const step = priorityStep(priority);
@@ -194,8 +199,8 @@ export class MemoryBroker implements Broker {
   async workers(): Promise<WorkerInfo[]> {
     const now = Date.now();
     return [...this.#state.workers.values()]
-      .filter((w) => now - w.lastSeen <= w.timeout)
-      .map((w) => ({ ...w.info, lastSeen: w.lastSeen }));
+      .filter((w) => now - lastSeen(w) <= w.timeout)
+      .map((w) => ({ ...w.info, lastSeen: lastSeen(w) }));
   }
 
   async close(): Promise<void> {
@@ -353,7 +358,13 @@ class MemoryConsumer implements BrokerConsumer {
   }
 
   #beat(info: WorkerInfo): void {
-    this.state.workers.set(this.options.workerId, { info: { ...info }, lastSeen: Date.now(), timeout: this.options.heartbeatTimeout });
+    this.state.workers.set(this.options.workerId, { info: { ...info }, lastSeen: Date.now(), timeout: this.options.heartbeatTimeout, alive: this.#alive });
+  }
+
+  #alive = new Float64Array(new SharedArrayBuffer(8));
+
+  livenessTarget(): LivenessTarget {
+    return { kind: 'shared', cell: this.#alive.buffer as SharedArrayBuffer };
   }
 
   async heartbeat(info: WorkerInfo) {
@@ -361,7 +372,7 @@ class MemoryConsumer implements BrokerConsumer {
     let recovered = 0;
     const now = Date.now();
     for (const [id, w] of this.state.workers) {
-      if (now - w.lastSeen <= this.options.heartbeatTimeout) continue;
+      if (now - lastSeen(w) <= this.options.heartbeatTimeout) continue;
       const held = this.state.processing.get(id);
       if (held) {
         recovered += held.size;

@@ -19,12 +19,15 @@ import { chordPart } from './chord';
 import { States } from '../states';
 import { AbandonedWrite, Job, WorkerShutdown, execute, type JobHost } from './request';
 import { Admission } from './admission';
+import { LivenessThread } from './liveness';
+import { createPool, type PoolOptions } from './pool/create';
+import type { TaskPool } from './pool/pool';
 
 /** @publicApi */
-export interface WorkerOptions {
+export interface WorkerOptions extends PoolOptions {
   /** Queues to consume, in order of preference. @default [taskDefaultQueue] */
   queues?: string[];
-  /** Tasks run at once. @default workerConcurrency (10) */
+  /** Tasks run at once (with pool threads or processes: the pool's size). @default workerConcurrency (10) */
   concurrency?: number;
   /** Messages reserved per slot. @default workerPrefetchMultiplier (4) */
   prefetchMultiplier?: number;
@@ -59,6 +62,7 @@ export class Worker extends TypedEmitter implements JobHost {
   /** Whether "received" / "started" lines are wanted (debug). */
   readonly logsDebug: boolean;
   readonly consumer: BrokerConsumer;
+  readonly pool: TaskPool;
 
   readonly #buffer: Job[] = [];
   readonly #running = new Map<string, Job>();
@@ -71,6 +75,7 @@ export class Worker extends TypedEmitter implements JobHost {
   #loop: Promise<void> | null = null;
   #slotFreed: (() => void) | null = null;
   #heartbeatTimer: NodeJS.Timeout | null = null;
+  #liveness: LivenessThread | null = null;
   #stopCleanup: (() => Promise<void>) | null = null;
   #promoteTimer: NodeJS.Timeout | null = null;
   #promoteAt: number | null = null;
@@ -114,6 +119,7 @@ export class Worker extends TypedEmitter implements JobHost {
     this.logsTasks = this.logger.isLevelEnabled?.('info') ?? true;
     this.logsDebug = this.logger.isLevelEnabled?.('debug') ?? true;
     this.#outage = new OutageLog(this.logger, () => this.app.broker.url);
+    this.pool = createPool(options, s, this.concurrency, this.logger);
     this.consumer = app.broker.consumer({
       queues: this.queues,
       workerId: this.id,
@@ -174,6 +180,7 @@ export class Worker extends TypedEmitter implements JobHost {
     this.#reapsSlots = this.#admission.usesSlots();
     this.#state = 'running';
     try {
+      await this.pool.start();
       this.#unsubscribeControl = await this.app.broker.onControl((cmd) => this.#onControl(cmd));
       // NOTE: each with the expiry it was stored with, not a new one from now: a restart does not extend revocations.
       for (const { id, until } of await this.app.broker.revoked()) this.#revoked.add(id, until);
@@ -183,13 +190,26 @@ export class Worker extends TypedEmitter implements JobHost {
     } catch (err) {
       this.#state = 'closed';
       await this.#unsubscribeControl?.().catch(() => undefined);
+      await this.pool.close();
       throw err;
     }
+    this.#startLiveness();
     this.#heartbeatTimer = setInterval(() => void this.#beat().catch((e) => this.reportError(e)), this.heartbeatInterval);
     this.#stopCleanup = startBackendCleanup(this.app.backend, this.app.settings.resultExpires, this.logger, (e) => this.reportError(e));
     this.#loop = this.#fetchLoop();
     this.logger.info(`worker ${this.id} ready: queues ${this.queues.join(',')}, concurrency ${this.concurrency}`);
     this.emit('ready');
+  }
+
+  /** A thread that marks this worker alive while a task blocks its event loop (liveness.ts). */
+  #startLiveness(): void {
+    const target = this.consumer.livenessTarget?.();
+    if (!target) return;
+    try {
+      this.#liveness = new LivenessThread(target, this.heartbeatInterval, this.logger);
+    } catch (err) {
+      this.logger.warn(`no heartbeat thread (heartbeats come from the event loop only, which a synchronous task blocks): ${(err as Error).message}`);
+    }
   }
 
   async #beat(): Promise<void> {
@@ -522,6 +542,8 @@ export class Worker extends TypedEmitter implements JobHost {
     await this.#unsubscribeControl?.().catch(() => undefined);
     await Promise.all([...this.#pendingWrites]);
     await this.#stopCleanup?.();
+    await this.pool.close();
+    await this.#liveness?.stop();
     await this.consumer.stop();
     this.#state = 'closed';
     this.logger.info(`worker ${this.id} closed (${this.#processed} processed)`);
