@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigurationError, createApp, type Celeriac, type Worker } from '../../src';
 import { POOL_FIXTURE, captureLogger } from '../conformance/pool.conformance';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { assertBuilt, runCli } from '../support/cli';
+import { readmeExample } from '../support/readme';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { register } = require(POOL_FIXTURE) as { register(app: Celeriac): Celeriac };
@@ -87,6 +90,15 @@ describe('worker pool options', () => {
     expect(logger.lines.filter((l) => l.includes('blocked'))).toEqual([
       expect.stringMatching(/^warn the worker's event loop was blocked for 1\d{3} ms while task\(s\) pool\.spinLater\[[-0-9a-f]+\] ran \(synchronous code after an await\); run CPU-bound tasks with pool 'threads' or 'processes'/),
     ]);
+  });
+
+  test("the README's pool example is examples/cpu-tasks.js, and it runs", async () => {
+    assertBuilt();
+    const file = resolve(__dirname, '../../examples/cpu-tasks.js');
+    const { shown, actual } = readmeExample(resolve(__dirname, '../../../../README.md'), file);
+    expect(shown).toBe(actual);
+    const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd: resolve(__dirname, '../../examples'), timeout: 30_000 });
+    expect(stdout.trim()).toMatch(/^\[ '([0-9a-f]{12})', '\1', '\1', '\1' \]$/);
   });
 
   test('celeriac worker: -P needs -A, and names the pools it knows', async () => {
