@@ -36,6 +36,12 @@ function rows(cfg) {
     r.push([`http.${f}.p99`, `HTTP ${f} route p99`, 'ms', 'lower']);
     r.push([`http.${f}.cpu`, `HTTP ${f} server CPU per request`, 'µs', 'lower']);
   }
+  if (cfg.cpu) {
+    for (const pool of ['main', 'threads', 'processes']) {
+      const bull = { main: 'inline processor', threads: 'sandboxed, worker threads', processes: 'sandboxed, child processes' }[pool];
+      r.push([`cpu.${pool}`, `CPU-bound ${k(cfg.cpu.n)} × ${cfg.cpu.ms} ms hashing, pool ${pool} ×${cfg.cpu.size} (BullMQ: ${bull})`, 'tasks/s', 'higher']);
+    }
+  }
   r.push(['memory.first', `worker RSS after ${k(cfg.memory.marks[0])} tasks`, 'MB', 'lower']);
   r.push(['memory.second', `worker RSS after ${k(cfg.memory.marks[1])} tasks`, 'MB', 'lower']);
   return r;
