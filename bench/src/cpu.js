@@ -65,11 +65,11 @@ const adapters = {
 };
 
 async function cpu({ cfg, redis, systems, record, log }) {
-  const { n, ms, size } = cfg.cpu;
+  const { n, ms, size, reps } = cfg.cpu;
   const rounds = calibrate(ms);
   log(`cpu: ${rounds} SHA-256 rounds ≈ ${ms} ms here; ${n} tasks, pool size ${size}`);
   const runnable = systems.filter((s) => adapters[s.name]);
-  for (let rep = 0; rep < cfg.reps; rep++) {
+  for (let rep = 0; rep < reps; rep++) {
     for (const pool of POOLS) {
       for (const s of runnable) {
         await redis.flush();

@@ -25,7 +25,8 @@ function config(opts) {
     http: { seconds: q ? 2 : 10, warmupSeconds: q ? 0.25 : 2, connections: 100, targets: ['celeriac', 'bullmq'], frameworks: opts.frameworks ?? ['fastify', 'express'] },
     scaling: { n: q ? 4000 : 40_000, processes: 2, concurrency: 100, margin: 0.25 },
     memory: { marks: q ? [2000, 5000] : [20_000, 200_000], concurrency: 10 },
-    cpu: { n: q ? 500 : 2000, ms: 10, size: 2 },
+    // NOTE: one repetition unless --reps is given: 2,000 tasks × 3 pools × 2 systems is about 80 s a repetition on 2 cores.
+    cpu: { n: q ? 500 : 2000, ms: 10, size: 2, reps: opts.reps ?? 1 },
   };
 }
 
