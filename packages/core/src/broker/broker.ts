@@ -105,12 +105,10 @@ export interface BrokerConsumer {
 }
 
 /**
- * How a heartbeat thread marks a worker alive, as data a worker_thread can receive: a shared cell it writes
- * the time into (memory://), or a Redis script run on a connection of its own.
+ * How a heartbeat thread marks a worker alive, as data a worker_thread can receive: a Redis script it runs on a
+ * connection of its own. (memory:// needs none: its workers share the process, and the event loop, that it lives in.)
  */
-export type LivenessTarget =
-  | { kind: 'shared'; cell: SharedArrayBuffer }
-  | { kind: 'redis'; url: string; options: Record<string, unknown>; lua: string; workers: string; info: string; member: string; ttl: number };
+export type LivenessTarget = { kind: 'redis'; url: string; options: Record<string, unknown>; lua: string; workers: string; info: string; member: string; ttl: number };
 
 /** A per-key concurrency slot: at most `max` messages with this name run at once across all workers. */
 export interface SlotRequest {

@@ -1,6 +1,6 @@
 // In-process broker (`memory://`): the embedded default for development and tests.
 // Same semantics as the Redis broker: priorities, held messages, deferral, revocation, recovery.
-import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, Delivery, LivenessTarget, RevokedEntry, SlotRequest, WorkerInfo } from './broker';
+import type { Broker, BrokerConsumer, ConsumerOptions, ControlCommand, DeadLetter, DedupRequest, Delivery, RevokedEntry, SlotRequest, WorkerInfo } from './broker';
 import { PRIORITY_STEPS, priorityStep } from './broker';
 import { RevokedSet } from './revoked';
 import { BrokerError } from '../errors';
@@ -54,7 +54,8 @@ class MemoryState {
   readonly delayed: { eta: number; held: Held }[] = [];
   readonly revoked = new RevokedSet();
   readonly dead: DeadLetter[] = [];
-  readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number; alive?: Float64Array }>();
+  /** `since`: start of the worker's current gap-free run of heartbeats (ms). */
+  readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number; since: number }>();
   readonly waiters = new Set<() => void>();
   readonly control = new Set<(cmd: ControlCommand) => void>();
   /** Next free slot (ms) of each globalRateLimit. */
@@ -65,7 +66,7 @@ class MemoryState {
 
   alive(workerId: string): boolean {
     const w = this.workers.get(workerId);
-    return w !== undefined && Date.now() - lastSeen(w) <= w.timeout;
+    return w !== undefined && Date.now() - w.lastSeen <= w.timeout;
   }
 
   /** Drops holders of dead workers; parked messages for free slots go back to the front of their queues. */
@@ -96,11 +97,6 @@ class MemoryState {
 }
 
 const states = new Map<string, MemoryState>();
-
-/** A worker's last sign of life: its heartbeat, or its heartbeat thread's mark (while its main loop is busy). */
-function lastSeen(w: { lastSeen: number; alive?: Float64Array }): number {
-  return w.alive ? Math.max(w.lastSeen, w.alive[0]!) : w.lastSeen;
-}
 
 function keyFor(queue: string, priority: number): string {
   const step = priorityStep(priority);
@@ -199,8 +195,8 @@ export class MemoryBroker implements Broker {
   async workers(): Promise<WorkerInfo[]> {
     const now = Date.now();
     return [...this.#state.workers.values()]
-      .filter((w) => now - lastSeen(w) <= w.timeout)
-      .map((w) => ({ ...w.info, lastSeen: lastSeen(w) }));
+      .filter((w) => now - w.lastSeen <= w.timeout)
+      .map((w) => ({ ...w.info, lastSeen: w.lastSeen }));
   }
 
   async close(): Promise<void> {
@@ -358,21 +354,24 @@ class MemoryConsumer implements BrokerConsumer {
   }
 
   #beat(info: WorkerInfo): void {
-    this.state.workers.set(this.options.workerId, { info: { ...info }, lastSeen: Date.now(), timeout: this.options.heartbeatTimeout, alive: this.#alive });
-  }
-
-  #alive = new Float64Array(new SharedArrayBuffer(8));
-
-  livenessTarget(): LivenessTarget {
-    return { kind: 'shared', cell: this.#alive.buffer as SharedArrayBuffer };
+    const now = Date.now();
+    const timeout = this.options.heartbeatTimeout;
+    const prev = this.state.workers.get(this.options.workerId);
+    const since = prev && now - prev.lastSeen <= timeout ? prev.since : now;
+    this.state.workers.set(this.options.workerId, { info: { ...info }, lastSeen: now, timeout, since });
   }
 
   async heartbeat(info: WorkerInfo) {
     this.#beat(info);
     let recovered = 0;
     const now = Date.now();
+    // NOTE: as the Redis tick: only a worker that has itself beaten without a gap for a whole timeout takes others
+    // for dead. Workers here share one event loop: after a synchronous task blocked it, every heartbeat is old,
+    // the blocked worker's is no older than this one's, and it is alive.
+    const self = this.state.workers.get(this.options.workerId)!;
+    if (now - self.since < this.options.heartbeatTimeout) return { recovered, ...(await this.promoteDue()) };
     for (const [id, w] of this.state.workers) {
-      if (now - lastSeen(w) <= this.options.heartbeatTimeout) continue;
+      if (now - w.lastSeen <= this.options.heartbeatTimeout) continue;
       const held = this.state.processing.get(id);
       if (held) {
         recovered += held.size;

@@ -1,7 +1,7 @@
 // Keeps a worker's heartbeat going while its event loop is blocked (a synchronous task on the main pool): a
-// worker_thread with its own event loop (and, for Redis, its own connection) marks the worker alive on the broker
-// every heartbeat interval, so the others never take a busy worker for dead and run its tasks a second time.
-// Only a process that is gone (or whose threads all stopped) stops beating.
+// worker_thread with its own event loop and its own Redis connection marks the worker alive every heartbeat
+// interval, so workers in other processes never take a busy worker for dead and run its tasks a second time.
+// Only a process that is gone stops beating.
 import { Worker as Thread } from 'node:worker_threads';
 import type { LivenessTarget } from '../broker/broker';
 import type { Logger } from '../utils/logger';
@@ -11,20 +11,13 @@ import type { Logger } from '../utils/logger';
 const THREAD_CODE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { target, interval } = workerData;
-let beat;
-let client = null;
-if (target.kind === 'shared') {
-  const cell = new Float64Array(target.cell);
-  beat = async () => { cell[0] = Date.now(); };
-} else {
-  const Redis = require(workerData.ioredis);
-  const options = { ...target.options, connectionName: 'celeriac-liveness', maxRetriesPerRequest: null,
-    retryStrategy: (n) => Math.min(50 * n, 1000), enableOfflineQueue: false };
-  client = options.sentinels ? new Redis(options) : new Redis(target.url, options);
-  client.on('error', () => undefined);
-  client.defineCommand('celeriacAlive', { numberOfKeys: 2, lua: target.lua });
-  beat = () => client.celeriacAlive(target.workers, target.info, target.member, target.ttl);
-}
+const Redis = require(workerData.ioredis);
+const options = { ...target.options, connectionName: 'celeriac-liveness', maxRetriesPerRequest: null,
+  retryStrategy: (n) => Math.min(50 * n, 1000), enableOfflineQueue: false };
+const client = options.sentinels ? new Redis(options) : new Redis(target.url, options);
+client.on('error', () => undefined);
+client.defineCommand('celeriacAlive', { numberOfKeys: 2, lua: target.lua });
+const beat = () => client.celeriacAlive(target.workers, target.info, target.member, target.ttl);
 let inFlight = false;
 const timer = setInterval(() => {
   if (inFlight) return;
@@ -35,7 +28,7 @@ parentPort.on('message', (m) => {
   if (m !== 'stop') return;
   clearInterval(timer);
   const done = () => { parentPort.postMessage('stopped'); parentPort.close(); };
-  if (client) client.quit().catch(() => client.disconnect()).finally(done); else done();
+  client.quit().catch(() => client.disconnect()).finally(done);
 });
 `;
 

@@ -10,7 +10,7 @@ import { CliProcess, assertBuilt } from '../support/cli';
 import { redisTarget } from '../support/redis-target';
 
 const target = redisTarget();
-describePoolConformance('redis://', target);
+describePoolConformance('redis://', target, { heartbeatThread: true });
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { register } = require(POOL_FIXTURE) as { register(app: Celeriac): Celeriac };
