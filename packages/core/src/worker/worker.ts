@@ -158,6 +158,7 @@ export class Worker extends TypedEmitter implements JobHost {
       results: this.app.backend.url,
       concurrency: this.concurrency,
       prefetchMultiplier: this.prefetchMultiplier,
+      pool: this.pool.kind,
       queues: this.queues,
       tasks: names.map((name) => ({ name, queue: this.app.producer.route(name).queue })),
     };

@@ -185,6 +185,24 @@ export function describePoolConformance(label: string, target: Target, options: 
         expect(logger.lines.find((l) => l.includes('died'))).toMatch(/^error pool (thread|child) \d+ died \(exit code 1\) while running task pool\.exit/);
       });
 
+      test('with rejectOnWorkerLost a task whose member died goes back to its queue and runs again', async () => {
+        const app = await poolApp();
+        await startWorker(app, pooled(pool, { concurrency: 1 }));
+        const res = await app.sendTask('pool.exitOnce', [join(dir, 'marker')]);
+        await expect(res.get({ timeout: 10_000 })).resolves.toBe('second run');
+      });
+
+      test('a cold shutdown gives a running task back to its queue; its member is ended', async () => {
+        const app = await poolApp();
+        const w = await startWorker(app, pooled(pool, { concurrency: 1 }));
+        const res = await app.sendTask('pool.spin', [30_000]);
+        await until(async () => (await res.state()) === 'STARTED');
+        const t0 = Date.now();
+        await w.close({ timeout: 0 });
+        expect(Date.now() - t0).toBeLessThan(5_000);
+        expect(await app.broker.queueLength('celery')).toBe(1);
+      });
+
       test('maxTasksPerChild: 10 replaces members after ten tasks each (counted by pid/thread)', async () => {
         const app = await poolApp();
         await startWorker(app, pooled(pool, { concurrency: 2, maxTasksPerChild: 10 }));

@@ -61,12 +61,14 @@ describe('worker pool options', () => {
     }
   });
 
-  test('a module that exports its app (no celeriacChild hook) is loaded as -A loads it', async () => {
+  test('a module that exports its app (no celeriacChild hook) is loaded as -A loads it; the banner names the pool', async () => {
     const app = makeApp();
     app.task('fixture.add', (a: number, b: number) => a + b);
     const w = app.worker({ pool: 'threads', module: CLI_APP, concurrency: 1 });
     workers.push(w);
     await w.start();
+    expect(w.banner()).toContain('- concurrency: 1 (prefetch 4)\n- pool:        threads (size 1)\n');
+    expect(makeApp().worker().banner()).not.toContain('- pool:');
     await expect((await app.sendTask('fixture.add', [20, 22])).get({ timeout: 5_000 })).resolves.toBe(42);
   });
 
