@@ -4,7 +4,7 @@
 // second time. Only a process that is gone stops beating. One thread serves every worker of the process; it
 // ends a few seconds after the last worker has stopped.
 import { Worker as Thread } from 'node:worker_threads';
-import type { LivenessTarget } from '../broker/broker';
+import type { BrokerConsumer, LivenessTarget } from '../broker/broker';
 import type { Logger } from '../utils/logger';
 
 /** How long the thread outlives its last worker (a worker started meanwhile reuses it). */
@@ -117,5 +117,17 @@ export class LivenessThread {
       s.idle.unref();
     });
     return this.#stopped;
+  }
+}
+
+/** Beats for a worker from the heartbeat thread, when its broker can be reached from one (else null). */
+export function startLiveness(consumer: BrokerConsumer, interval: number, logger: Logger): LivenessThread | null {
+  const target = consumer.livenessTarget?.();
+  if (!target) return null;
+  try {
+    return new LivenessThread(target, interval, logger);
+  } catch (err) {
+    logger.warn(`no heartbeat thread (heartbeats come from the event loop only, which a synchronous task blocks): ${(err as Error).message}`);
+    return null;
   }
 }

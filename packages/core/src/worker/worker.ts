@@ -19,7 +19,7 @@ import { chordPart } from './chord';
 import { States } from '../states';
 import { AbandonedWrite, Job, WorkerShutdown, execute, type JobHost } from './request';
 import { Admission } from './admission';
-import { LivenessThread } from './liveness';
+import { startLiveness, type LivenessThread } from './liveness';
 import { createPool, type PoolOptions } from './pool/create';
 import type { TaskPool } from './pool/pool';
 
@@ -194,23 +194,12 @@ export class Worker extends TypedEmitter implements JobHost {
       await this.pool.close();
       throw err;
     }
-    this.#startLiveness();
+    this.#liveness = startLiveness(this.consumer, this.heartbeatInterval, this.logger);
     this.#heartbeatTimer = setInterval(() => void this.#beat().catch((e) => this.reportError(e)), this.heartbeatInterval);
     this.#stopCleanup = startBackendCleanup(this.app.backend, this.app.settings.resultExpires, this.logger, (e) => this.reportError(e));
     this.#loop = this.#fetchLoop();
     this.logger.info(`worker ${this.id} ready: queues ${this.queues.join(',')}, concurrency ${this.concurrency}`);
     this.emit('ready');
-  }
-
-  /** A thread that marks this worker alive while a task blocks its event loop (liveness.ts). */
-  #startLiveness(): void {
-    const target = this.consumer.livenessTarget?.();
-    if (!target) return;
-    try {
-      this.#liveness = new LivenessThread(target, this.heartbeatInterval, this.logger);
-    } catch (err) {
-      this.logger.warn(`no heartbeat thread (heartbeats come from the event loop only, which a synchronous task blocks): ${(err as Error).message}`);
-    }
   }
 
   async #beat(): Promise<void> {

@@ -141,6 +141,11 @@ export function describePoolConformance(label: string, target: Target, options: 
         expect(seen).toEqual([{ done: 1, of: 3 }, { done: 2, of: 3 }, { done: 3, of: 3 }]);
 
         await expect((await app.sendTask('pool.flaky', [])).get({ timeout: 5_000 })).resolves.toBe('ok after 1');
+
+        // NOTE: as on the main pool, a result JSON cannot carry is stored as Celery's EncodeError.
+        const bad = await app.sendTask('pool.badResult', []);
+        await expect(bad.get({ timeout: 5_000 })).rejects.toThrow('result.format is a function');
+        expect(await bad.meta()).toMatchObject({ status: 'FAILURE', result: { exc_type: 'EncodeError', exc_module: 'kombu.exceptions' } });
       });
 
       test('a hard timeLimit ends the task (FAILURE TimeLimitExceeded) and its member, which is replaced', async () => {

@@ -9,8 +9,9 @@ import { findApp } from '../../cli/load-app';
 import { importModule } from '../../utils/autodiscover';
 import type { TaskDefinition } from '../../task';
 import type { Settings } from '../../config';
-import { NotRegisteredError } from '../../errors';
-import { Cancellation, runTask } from '../trace';
+import { NotRegisteredError, SerializationError } from '../../errors';
+import { unstorableResult } from '../meta';
+import { Cancellation, runTask, type Outcome } from '../trace';
 import { decodeError, encodeOutcome, type ChildSpec, type FromChild, type ToChild } from './wire';
 
 /** What a child needs from the app its module gives: the registered tasks and the settings. */
@@ -94,9 +95,19 @@ function main(): void {
               states.set(n, { resolve, reject });
               send({ t: 'state', id: m.id, seq: n, state, meta });
             }),
-        }).then((outcome) => {
+        }).then((ran) => {
           running.delete(m.id);
-          send({ t: 'done', id: m.id, outcome: encodeOutcome(outcome), memory: memoryKiB() });
+          // NOTE: checked here as the worker checks it on the main pool (same error, naming the path): such a value cannot be copied across either.
+          const unstorable = ran.kind === 'success' ? unstorableResult(m.msg, ran.value) : null;
+          const outcome: Outcome = unstorable ? { kind: 'failure', error: unstorable } : ran;
+          try {
+            send({ t: 'done', id: m.id, outcome: encodeOutcome(outcome), memory: memoryKiB() });
+          } catch (err) {
+            // NOTE: a value that cannot be copied to the worker (a function, a symbol) is what JSON cannot carry either.
+            const why = err instanceof Error ? err.message : String(err);
+            const error = new SerializationError(`the outcome of task "${m.msg.task}" [${m.msg.id}] cannot leave its pool member: ${why}; results and errors must be JSON`);
+            send({ t: 'done', id: m.id, outcome: encodeOutcome({ kind: 'failure', error }), memory: memoryKiB() });
+          }
         });
         return;
       }
