@@ -1,7 +1,7 @@
 // A pool thread or child process: loads the worker's module (or calls its `celeriacChild()` bootstrap), then runs
 // the task functions it is sent, one at a time, and answers with their outcomes. It holds no broker connection:
 // progress states go to the worker, which stores them.
-import { isMainThread, parentPort } from 'node:worker_threads';
+import { isMainThread, parentPort, threadId } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -69,7 +69,7 @@ function main(): void {
         load(m.spec).then(
           (a) => {
             app = a;
-            send({ t: 'ready', pid: process.pid });
+            send({ t: 'ready', pid: process.pid, threadId });
           },
           (err: unknown) => send({ t: 'load-failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
         );

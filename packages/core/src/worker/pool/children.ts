@@ -38,7 +38,8 @@ interface Run {
 
 class Member {
   readonly channel: Channel;
-  pid = 0;
+  /** `thread <threadId>` or `child <pid>`, for the log. */
+  label = '';
   tasks = 0;
   run: Run | null = null;
   ready = false;
@@ -86,7 +87,7 @@ export class ChildPool implements TaskPool {
         if (msg.t === 'ready') {
           clearTimeout(timer);
           m.ready = true;
-          m.pid = msg.pid;
+          m.label = this.kind === 'threads' ? `thread ${msg.threadId}` : `child ${msg.pid}`;
           resolve();
           this.#next(m);
         } else if (msg.t === 'load-failed') {
@@ -146,7 +147,7 @@ export class ChildPool implements TaskPool {
   #end(m: Member, outcome: Outcome, why: string): void {
     if (!m.run || m.endedWith) return;
     m.endedWith = outcome;
-    this.options.logger.warn(`Task ${m.run.req.msg.task}[${m.run.req.msg.id}]: ending its pool ${this.#noun()} (pid ${m.pid}): ${why}`);
+    this.options.logger.warn(`Task ${m.run.req.msg.task}[${m.run.req.msg.id}]: ending its pool ${m.label}: ${why}`);
     m.channel.kill();
   }
 
@@ -191,7 +192,7 @@ export class ChildPool implements TaskPool {
 
   #retire(m: Member, why: string): void {
     m.retiring = true;
-    this.options.logger.info(`replacing pool ${this.#noun()} ${m.pid}: ${why}`);
+    this.options.logger.info(`replacing pool ${m.label}: ${why}`);
     m.channel.send({ t: 'exit' });
     // NOTE: bounded: a member that does not leave (a stuck close()) is ended.
     const t = setTimeout(() => m.channel.kill(), 5_000);
@@ -205,14 +206,14 @@ export class ChildPool implements TaskPool {
       let outcome = m.endedWith;
       if (!outcome) {
         const { msg, def, settings } = run.req;
-        this.options.logger.error(`pool ${this.#noun()} ${m.pid} died (${why}) while running task ${msg.task}[${msg.id}]`);
+        this.options.logger.error(`pool ${m.label} died (${why}) while running task ${msg.task}[${msg.id}]`);
         outcome = run.cancelled ?? ((def.options.rejectOnWorkerLost ?? settings.taskRejectOnWorkerLost)
           ? { kind: 'reject', reason: `its pool ${this.#noun()} died (${why})`, requeue: true }
-          : { kind: 'failure', error: new WorkerLostError(`pool ${this.#noun()} ${m.pid} ended (${why})`) });
+          : { kind: 'failure', error: new WorkerLostError(`pool ${m.label} ended (${why})`) });
       }
       this.#finish(m, outcome);
     } else if (!m.retiring && m.ready && !this.#closing) {
-      this.options.logger.error(`pool ${this.#noun()} ${m.pid} died (${why}) while idle`);
+      this.options.logger.error(`pool ${m.label} died (${why}) while idle`);
     }
     // NOTE: one that never loaded is retried by #replace() (or failed start()).
     if (this.#closing || !m.ready) return;

@@ -29,7 +29,7 @@ export type ToChild =
   | { t: 'exit' };
 
 export type FromChild =
-  | { t: 'ready'; pid: number }
+  | { t: 'ready'; pid: number; threadId: number }
   | { t: 'load-failed'; error: string }
   | { t: 'done'; id: number; outcome: WireOutcome; memory: number }
   | { t: 'state'; id: number; seq: number; state: string; meta: unknown };
