@@ -103,6 +103,22 @@ describe('worker pool options', () => {
     expect(stdout.trim()).toMatch(/^\[ '([0-9a-f]{12})', '\1', '\1', '\1' \]$/);
   });
 
+  test('a member that runs out of memory fails only its task (WorkerLostError) and is replaced (threads, processes)', async () => {
+    const fixture = resolve(__dirname, '../fixtures/pool-oom.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [fixture], {
+      cwd: resolve(__dirname, '../fixtures'),
+      env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=96' },
+      timeout: 60_000,
+    });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { pool: string; status: string; result: { exc_type: string; exc_message: string[] }; next: number });
+    expect(lines.map((l) => [l.pool, l.status, l.result.exc_type, l.next])).toEqual([
+      ['threads', 'FAILURE', 'WorkerLostError', 3],
+      ['processes', 'FAILURE', 'WorkerLostError', 3],
+    ]);
+    expect(lines[0]!.result.exc_message[0]).toMatch(/^Worker exited prematurely: pool thread \d+ ended \(Error: Worker terminated due to reaching memory limit: JS heap out of memory\)$/);
+    expect(lines[1]!.result.exc_message[0]).toMatch(/^Worker exited prematurely: pool child \d+ ended \(signal SIGABRT\)$/);
+  });
+
   test('celeriac worker: -P needs -A, and names the pools it knows', async () => {
     assertBuilt();
     const noModule = await runCli(['worker', '-b', 'redis://127.0.0.1:1/0', '-P', 'threads']);
