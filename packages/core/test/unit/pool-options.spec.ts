@@ -105,11 +105,13 @@ describe('worker pool options', () => {
 
   test('a member that runs out of memory fails only its task (WorkerLostError) and is replaced (threads, processes)', async () => {
     const fixture = resolve(__dirname, '../fixtures/pool-oom.js');
+    // NOTE: run in a directory of its own: where core dumps are on, the aborted child leaves its core there.
+    const cwd = mkdtempSync(join(tmpdir(), 'celeriac-oom-'));
     const { stdout } = await promisify(execFile)(process.execPath, [fixture], {
-      cwd: resolve(__dirname, '../fixtures'),
+      cwd,
       env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=96' },
       timeout: 60_000,
-    });
+    }).finally(() => rmSync(cwd, { recursive: true, force: true }));
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { pool: string; status: string; result: { exc_type: string; exc_message: string[] }; next: number });
     expect(lines.map((l) => [l.pool, l.status, l.result.exc_type, l.next])).toEqual([
       ['threads', 'FAILURE', 'WorkerLostError', 3],
