@@ -86,7 +86,8 @@ function printReport(result, labels) {
   const m = result.machine;
   console.log(
     `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, Redis ${m.redis}. ` +
-      `Medians of ${cfg.reps} repetitions${cfg.quick ? ' (--quick)' : ''}; memory is a single run. ` +
+      `Medians of ${cfg.reps} repetitions${cfg.quick ? ' (--quick)' : ''}; memory is a single run` +
+      `${cfg.cpu && result.scenarios.includes('cpu') ? `, cpu ${cfg.cpu.reps === 1 ? 'a single run' : `the median of ${cfg.cpu.reps}`}` : ''}. ` +
       '↑ higher is better, ↓ lower is better; ratios are celeriac divided by the other system.',
   );
 }
