@@ -19,14 +19,18 @@ export {
   TaskRevokedError,
   ChordError,
   TimeLimitExceeded,
+  SoftTimeLimitExceeded,
+  WorkerLostError,
   Retry,
   MaxRetriesExceededError,
   UnrecoverableError,
   Reject,
 } from './errors';
-export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskRoute, type TaskAnnotation, type TaskQueue } from './config';
+export { DEFAULT_SETTINGS, redactUrl, type PoolKind, type Settings, type SettingsInput, type TaskRoute, type TaskAnnotation, type TaskQueue } from './config';
 export type { TransportOptions } from './redis/sentinel';
 export { Worker, type WorkerOptions } from './worker/worker';
+export type { PoolOptions } from './worker/pool/create';
+export type { ChildApp } from './worker/pool/wire';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
 export type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry, SlotRequest, DedupRequest } from './broker/broker';

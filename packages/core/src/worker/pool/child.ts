@@ -7,19 +7,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findApp } from '../../cli/load-app';
 import { importModule } from '../../utils/autodiscover';
-import type { TaskDefinition } from '../../task';
 import type { Settings } from '../../config';
 import { NotRegisteredError, SerializationError } from '../../errors';
 import { unstorableResult } from '../meta';
 import { Cancellation, runTask, type Outcome } from '../trace';
-import { decodeError, encodeOutcome, type ChildSpec, type FromChild, type ToChild } from './wire';
-
-/** What a child needs from the app its module gives: the registered tasks and the settings. */
-export interface ChildApp {
-  readonly registry: { get(name: string): TaskDefinition | undefined };
-  readonly settings: Readonly<Settings>;
-  close?(): Promise<void>;
-}
+import { decodeError, encodeOutcome, type ChildApp, type ChildSpec, type FromChild, type ToChild } from './wire';
 
 const send = (m: FromChild): void => {
   if (parentPort) parentPort.postMessage(m);

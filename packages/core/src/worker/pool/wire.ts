@@ -3,8 +3,20 @@
 // and come back as errors of the same name (celeriac's own classes rebuilt), so stored failures read the same
 // as on the main pool.
 import { SerializationError, SoftTimeLimitExceeded, TimeLimitExceeded } from '../../errors';
+import type { Settings } from '../../config';
 import type { TaskMessage } from '../../protocol/message';
+import type { TaskDefinition } from '../../task';
 import type { Outcome } from '../trace';
+
+/**
+ * What a pool member needs from the app its module gives (the module's app, or what its `celeriacChild()`
+ * returns): the registered tasks and the settings; `close()` is called when the member leaves.
+ */
+export interface ChildApp {
+  readonly registry: { get(name: string): TaskDefinition | undefined };
+  readonly settings: Readonly<Settings>;
+  close?(): Promise<void>;
+}
 
 /** The settings a child's run needs from the worker (the rest come from the child's own app). */
 export interface ChildSettings {
