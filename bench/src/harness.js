@@ -8,11 +8,11 @@ const { median, parseArgs } = require('./util');
 const { startRedis } = require('./redis');
 const postgres = require('./postgres');
 const { startRabbit } = require('./rabbitmq');
-const scenarios = require('./scenarios');
+const scenarios = { ...require('./scenarios'), ...require('./cpu') };
 const { printReport } = require('./report');
 
 const ALL_SYSTEMS = ['celeriac', 'bullmq', 'beequeue', 'celeriac-pg', 'celeriac-amqp', 'celeriac-events'];
-const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'scaling', 'memory'];
+const ALL_SCENARIOS = ['enqueue', 'process', 'latency', 'http', 'scaling', 'memory', 'cpu'];
 
 function config(opts) {
   const q = opts.quick;
@@ -25,6 +25,8 @@ function config(opts) {
     http: { seconds: q ? 2 : 10, warmupSeconds: q ? 0.25 : 2, connections: 100, targets: ['celeriac', 'bullmq'], frameworks: opts.frameworks ?? ['fastify', 'express'] },
     scaling: { n: q ? 4000 : 40_000, processes: 2, concurrency: 100, margin: 0.25 },
     memory: { marks: q ? [2000, 5000] : [20_000, 200_000], concurrency: 10 },
+    // NOTE: one repetition unless --reps is given: 2,000 tasks × 3 pools × 2 systems is about 80 s a repetition on 2 cores.
+    cpu: { n: q ? 500 : 2000, ms: 10, size: 2, reps: opts.reps ?? 1 },
   };
 }
 

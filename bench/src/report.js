@@ -36,6 +36,12 @@ function rows(cfg) {
     r.push([`http.${f}.p99`, `HTTP ${f} route p99`, 'ms', 'lower']);
     r.push([`http.${f}.cpu`, `HTTP ${f} server CPU per request`, 'µs', 'lower']);
   }
+  if (cfg.cpu) {
+    for (const pool of ['main', 'threads', 'processes']) {
+      const bull = { main: 'inline processor', threads: 'sandboxed, worker threads', processes: 'sandboxed, child processes' }[pool];
+      r.push([`cpu.${pool}`, `CPU-bound ${k(cfg.cpu.n)} × ${cfg.cpu.ms} ms hashing, pool ${pool} ×${cfg.cpu.size} (BullMQ: ${bull})`, 'tasks/s', 'higher']);
+    }
+  }
   r.push(['memory.first', `worker RSS after ${k(cfg.memory.marks[0])} tasks`, 'MB', 'lower']);
   r.push(['memory.second', `worker RSS after ${k(cfg.memory.marks[1])} tasks`, 'MB', 'lower']);
   return r;
@@ -80,7 +86,8 @@ function printReport(result, labels) {
   const m = result.machine;
   console.log(
     `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, Redis ${m.redis}. ` +
-      `Medians of ${cfg.reps} repetitions${cfg.quick ? ' (--quick)' : ''}; memory is a single run. ` +
+      `Medians of ${cfg.reps} repetitions${cfg.quick ? ' (--quick)' : ''}; memory is a single run` +
+      `${cfg.cpu && result.scenarios.includes('cpu') ? `, cpu ${cfg.cpu.reps === 1 ? 'a single run' : `the median of ${cfg.cpu.reps}`}` : ''}. ` +
       '↑ higher is better, ↓ lower is better; ratios are celeriac divided by the other system.',
   );
 }

@@ -445,6 +445,8 @@ function validateTaskOptions(name: string, o: TaskOptions): void {
   if (o.maxRetries !== undefined) checkInt(at('maxRetries'), o.maxRetries, 0);
   if (o.defaultRetryDelay !== undefined) checkInt(at('defaultRetryDelay'), o.defaultRetryDelay, 0);
   if (o.timeLimit !== undefined) checkInt(at('timeLimit'), o.timeLimit, 1);
+  if (o.softTimeLimit !== undefined) checkInt(at('softTimeLimit'), o.softTimeLimit, 1);
+  if (o.rejectOnWorkerLost !== undefined && typeof o.rejectOnWorkerLost !== 'boolean') throw expected(at('rejectOnWorkerLost'), 'a boolean', o.rejectOnWorkerLost);
   if (o.retryBackoffMax !== undefined) checkInt(at('retryBackoffMax'), o.retryBackoffMax, 0);
   if (o.priority !== undefined) checkPriority(o.priority);
   if (o.queue !== undefined && (typeof o.queue !== 'string' || !o.queue)) throw expected(at('queue'), 'a non-empty string', o.queue);

@@ -60,6 +60,13 @@ export interface Settings {
   taskMaxRetries: number;
   /** Hard time limit of every task (null: none). @default null */
   taskTimeLimit: number | null;
+  /** Soft time limit of every task: its AbortSignal fires and it may clean up (null: none). @default null */
+  taskSoftTimeLimit: number | null;
+  /**
+   * Celery's task_reject_on_worker_lost: a task whose pool child died (process.exit, out of memory) goes back to
+   * its queue instead of being stored as FAILURE (WorkerLostError). It runs again, so it must be idempotent. @default false
+   */
+  taskRejectOnWorkerLost: boolean;
   /** Largest encoded message `.delay()` accepts, in bytes. @default 10_485_760 (10 MiB) */
   taskMessageMaxSize: number;
   /**
@@ -77,6 +84,17 @@ export interface Settings {
   workerConcurrency: number;
   /** Messages reserved per concurrency slot. @default 4 */
   workerPrefetchMultiplier: number;
+  /**
+   * Where tasks run: `main` (this event loop; best for I/O-bound tasks), `threads` (worker_threads) or `processes`
+   * (child processes, Celery's prefork); `workerConcurrency` is then the pool size. @default 'main'
+   */
+  workerPool: PoolKind;
+  /** A pool thread/child is replaced after this many tasks (Celery's worker_max_tasks_per_child). @default null */
+  workerMaxTasksPerChild: number | null;
+  /** A pool thread/child is replaced after a task that leaves it above this many KiB (Celery's worker_max_memory_per_child). @default null */
+  workerMaxMemoryPerChild: number | null;
+  /** The event loop of the main pool blocked longer than this (ms) is logged with the task that blocked it; null: never. @default 1_000 */
+  workerStallWarning: number | null;
   /** How often a worker tells Redis it is alive. @default 2_000 */
   workerHeartbeatInterval: number;
   /** After this long without a heartbeat a worker is dead and its tasks go back to their queues. @default 10_000 */
@@ -125,6 +143,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   taskDefaultRetryDelay: 180_000,
   taskMaxRetries: 3,
   taskTimeLimit: null,
+  taskSoftTimeLimit: null,
+  taskRejectOnWorkerLost: false,
   taskMessageMaxSize: 10 * 1024 * 1024,
   taskQueueMaxPriority: null,
   taskQueues: {},
@@ -132,6 +152,10 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   taskEagerPropagates: false,
   workerConcurrency: 10,
   workerPrefetchMultiplier: 4,
+  workerPool: 'main',
+  workerMaxTasksPerChild: null,
+  workerMaxMemoryPerChild: null,
+  workerStallWarning: 1_000,
   workerHeartbeatInterval: 2_000,
   workerHeartbeatTimeout: 10_000,
   workerShutdownTimeout: 30_000,
@@ -146,7 +170,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   eventHistoryMax: 10_000,
 });
 
-type Kind = 'url' | 'nullableUrl' | 'string' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions' | 'queues' | 'beatSchedule' | 'timezone';
+type Kind = 'url' | 'nullableUrl' | 'string' | 'pool' | 'boolean' | 'int>=0' | 'int>=1' | 'nullableInt>=1' | 'routes' | 'annotations' | 'transportOptions' | 'queues' | 'beatSchedule' | 'timezone';
 
 const KINDS: Record<keyof Settings, Kind> = {
   brokerUrl: 'url',
@@ -161,6 +185,8 @@ const KINDS: Record<keyof Settings, Kind> = {
   taskDefaultRetryDelay: 'int>=0',
   taskMaxRetries: 'int>=0',
   taskTimeLimit: 'nullableInt>=1',
+  taskSoftTimeLimit: 'nullableInt>=1',
+  taskRejectOnWorkerLost: 'boolean',
   taskMessageMaxSize: 'int>=1',
   taskQueueMaxPriority: 'nullableInt>=1',
   taskQueues: 'queues',
@@ -168,6 +194,10 @@ const KINDS: Record<keyof Settings, Kind> = {
   taskEagerPropagates: 'boolean',
   workerConcurrency: 'int>=1',
   workerPrefetchMultiplier: 'int>=1',
+  workerPool: 'pool',
+  workerMaxTasksPerChild: 'nullableInt>=1',
+  workerMaxMemoryPerChild: 'nullableInt>=1',
+  workerStallWarning: 'nullableInt>=1',
   workerHeartbeatInterval: 'int>=1',
   workerHeartbeatTimeout: 'int>=1',
   workerShutdownTimeout: 'int>=0',
@@ -186,6 +216,13 @@ export const SETTING_NAMES = Object.keys(KINDS) as (keyof Settings)[];
 
 /** `Expected \`name\` to be …, got \`value\` (type)` — the one shape of every option error. */
 export { expected };
+
+export type PoolKind = 'main' | 'threads' | 'processes';
+
+export function checkPool(name: string, value: unknown): PoolKind {
+  if (value !== 'main' && value !== 'threads' && value !== 'processes') throw expected(name, "'main', 'threads' or 'processes'", value);
+  return value;
+}
 
 export function checkInt(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
@@ -295,6 +332,8 @@ function checkOne(name: keyof Settings, value: unknown): unknown {
     case 'string':
       if (typeof value !== 'string' || value === '') throw expected(name, 'a non-empty string', value);
       return value;
+    case 'pool':
+      return checkPool(name, value);
     case 'boolean':
       if (typeof value !== 'boolean') throw expected(name, 'a boolean', value);
       return value;
@@ -339,6 +378,7 @@ function envValue(kind: Kind, key: string, raw: string): unknown {
     case 'url':
     case 'string':
     case 'timezone':
+    case 'pool':
       return raw;
     case 'nullableUrl':
       return raw === '' ? null : raw;

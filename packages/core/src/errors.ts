@@ -133,6 +133,25 @@ export class TimeLimitExceeded extends CeleriacError {
 }
 
 /** Thrown by `ctx.retry()`: tells the worker to store RETRY and send the task again later. */
+/**
+ * A task ran longer than its `softTimeLimit`: its AbortSignal fired with this reason, and the task went on to
+ * clean up (Celery's SoftTimeLimitExceeded). Thrown by the task (`signal.throwIfAborted()`), it is its failure.
+ */
+export class SoftTimeLimitExceeded extends CeleriacError {
+  constructor(readonly softTimeLimit: number) {
+    super(`Task exceeded its soft time limit of ${softTimeLimit} ms`);
+    this.name = 'SoftTimeLimitExceeded';
+  }
+}
+
+/** The pool thread or child process running the task died (process.exit, out of memory, a crash). */
+export class WorkerLostError extends CeleriacError {
+  constructor(detail: string) {
+    super(`Worker exited prematurely: ${detail}`);
+    this.name = 'WorkerLostError';
+  }
+}
+
 export class Retry extends CeleriacError {
   constructor(
     readonly countdown: number,

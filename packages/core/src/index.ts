@@ -19,17 +19,21 @@ export {
   TaskRevokedError,
   ChordError,
   TimeLimitExceeded,
+  SoftTimeLimitExceeded,
+  WorkerLostError,
   Retry,
   MaxRetriesExceededError,
   UnrecoverableError,
   Reject,
 } from './errors';
-export { DEFAULT_SETTINGS, redactUrl, type Settings, type SettingsInput, type TaskRoute, type TaskAnnotation, type TaskQueue } from './config';
+export { DEFAULT_SETTINGS, redactUrl, type PoolKind, type Settings, type SettingsInput, type TaskRoute, type TaskAnnotation, type TaskQueue } from './config';
 export type { TransportOptions } from './redis/sentinel';
 export { Worker, type WorkerOptions } from './worker/worker';
 export { every, crontab, describeSchedule, nextDue, type Schedule, type IntervalSchedule, type CrontabSchedule, type CrontabFields, type ScheduleJson } from './beat/schedule';
 export { Beat, type BeatOptions, type BeatEntryInfo } from './beat/beat';
 export type { BeatEntry, PeriodicOptions } from './beat/entries';
+export type { PoolOptions } from './worker/pool/create';
+export type { ChildApp } from './worker/pool/wire';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
 export type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry, SlotRequest, DedupRequest, BeatStore, BeatClaim, BeatClaimResult } from './broker/broker';

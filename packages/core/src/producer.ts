@@ -88,7 +88,7 @@ export class Producer {
       parentId: options.parentId ?? null,
       group: null,
       groupIndex: null,
-      timeLimit: [timeLimit, null],
+      timeLimit: [timeLimit, options.softTimeLimit ?? null],
       ignoreResult: options.ignoreResult ?? taskOpts.ignoreResult ?? settings.taskIgnoreResult,
       origin: ORIGIN,
       lang: 'py',
@@ -207,6 +207,7 @@ export function validateApplyOptions(o: ApplyOptions): void {
     throw expected('expires', 'a Date or a number of milliseconds', o.expires);
   }
   if (o.timeLimit !== undefined) checkInt('timeLimit', o.timeLimit, 1);
+  if (o.softTimeLimit !== undefined) checkInt('softTimeLimit', o.softTimeLimit, 1);
   if (o.dedupKey !== undefined && (typeof o.dedupKey !== 'string' || !o.dedupKey)) throw expected('dedupKey', 'a non-empty string', o.dedupKey);
   if (o.dedupTtl !== undefined) checkInt('dedupTtl', o.dedupTtl, 1);
 }

@@ -29,6 +29,13 @@ export interface TaskOptions {
   retryJitter?: boolean;
   /** Hard time limit: the AbortSignal fires, the task is stored as FAILURE and its slot freed. @default `taskTimeLimit` */
   timeLimit?: number;
+  /**
+   * Soft time limit: the AbortSignal fires with SoftTimeLimitExceeded and the task may clean up; what it then
+   * returns or throws is its outcome. @default `taskSoftTimeLimit`
+   */
+  softTimeLimit?: number;
+  /** A task whose pool child died goes back to its queue instead of FAILURE (WorkerLostError). @default `taskRejectOnWorkerLost` */
+  rejectOnWorkerLost?: boolean;
   /** Store no result (nor STARTED) for this task. @default `taskIgnoreResult` (false) */
   ignoreResult?: boolean;
   /** Store STARTED when it begins. @default `taskTrackStarted` (true) */
@@ -80,7 +87,7 @@ export interface TaskContext {
 }
 
 /** Options of one call. Durations in ms; `eta` and `expires` may be Dates. */
-export interface ApplyOptions extends Pick<TaskOptions, 'queue' | 'priority' | 'timeLimit' | 'ignoreResult'> {
+export interface ApplyOptions extends Pick<TaskOptions, 'queue' | 'priority' | 'timeLimit' | 'softTimeLimit' | 'ignoreResult'> {
   /**
    * Python keyword arguments, for tasks that take them. A Node task receives a call's kwargs (from Python or
    * from here) as one trailing object argument after the positional ones, and only when there are some.

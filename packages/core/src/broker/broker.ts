@@ -103,7 +103,18 @@ export interface BrokerConsumer {
   releaseSlot?(d: Delivery, slot: SlotRequest): Promise<void>;
   /** Gives back the slots of dead workers and wakes messages parked for free slots (run with the heartbeat). */
   reapSlots?(): Promise<number>;
+  /**
+   * Where a thread of its own may mark this worker alive while the main event loop is blocked (liveness.ts);
+   * null when the broker cannot be reached from another thread. Brokers without it beat from the main loop only.
+   */
+  livenessTarget?(): LivenessTarget | null;
 }
+
+/**
+ * How a heartbeat thread marks a worker alive, as data a worker_thread can receive: a Redis script it runs on a
+ * connection of its own. (memory:// needs none: its workers share the process, and the event loop, that it lives in.)
+ */
+export type LivenessTarget = { kind: 'redis'; url: string; options: Record<string, unknown>; lua: string; workers: string; info: string; member: string; ttl: number };
 
 /** A per-key concurrency slot: at most `max` messages with this name run at once across all workers. */
 export interface SlotRequest {

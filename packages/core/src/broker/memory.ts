@@ -54,7 +54,8 @@ class MemoryState {
   readonly delayed: { eta: number; held: Held }[] = [];
   readonly revoked = new RevokedSet();
   readonly dead: DeadLetter[] = [];
-  readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number }>();
+  /** `since`: start of the worker's current gap-free run of heartbeats (ms). */
+  readonly workers = new Map<string, { info: WorkerInfo; lastSeen: number; timeout: number; since: number }>();
   readonly waiters = new Set<() => void>();
   readonly control = new Set<(cmd: ControlCommand) => void>();
   /** Next free slot (ms) of each globalRateLimit. */
@@ -383,13 +384,22 @@ class MemoryConsumer implements BrokerConsumer {
   }
 
   #beat(info: WorkerInfo): void {
-    this.state.workers.set(this.options.workerId, { info: { ...info }, lastSeen: Date.now(), timeout: this.options.heartbeatTimeout });
+    const now = Date.now();
+    const timeout = this.options.heartbeatTimeout;
+    const prev = this.state.workers.get(this.options.workerId);
+    const since = prev && now - prev.lastSeen <= timeout ? prev.since : now;
+    this.state.workers.set(this.options.workerId, { info: { ...info }, lastSeen: now, timeout, since });
   }
 
   async heartbeat(info: WorkerInfo) {
     this.#beat(info);
     let recovered = 0;
     const now = Date.now();
+    // NOTE: as the Redis tick: only a worker that has itself beaten without a gap for a whole timeout takes others
+    // for dead. Workers here share one event loop: after a synchronous task blocked it, every heartbeat is old,
+    // the blocked worker's is no older than this one's, and it is alive.
+    const self = this.state.workers.get(this.options.workerId)!;
+    if (now - self.since < this.options.heartbeatTimeout) return { recovered, ...(await this.promoteDue()) };
     for (const [id, w] of this.state.workers) {
       if (now - w.lastSeen <= this.options.heartbeatTimeout) continue;
       const held = this.state.processing.get(id);

@@ -8,6 +8,9 @@ export interface Flags {
   broker?: string;
   queues?: string;
   concurrency?: string;
+  pool?: string;
+  'max-tasks-per-child'?: string;
+  'max-memory-per-child'?: string;
   loglevel?: string;
   hostname?: string;
   args?: string;
@@ -47,6 +50,9 @@ export function parse(argv: string[]): CommandLine {
       broker: { type: 'string', short: 'b' },
       queues: { type: 'string', short: 'Q' },
       concurrency: { type: 'string', short: 'c' },
+      pool: { type: 'string', short: 'P' },
+      'max-tasks-per-child': { type: 'string' },
+      'max-memory-per-child': { type: 'string' },
       loglevel: { type: 'string', short: 'l' },
       hostname: { type: 'string', short: 'n' },
       args: { type: 'string' },

@@ -55,7 +55,11 @@ Runs a worker: fetches the app's tasks from its queues and runs them until SIGTE
 Options:
 ${APP}
   -Q, --queues <a,b>        queues to consume, in order of preference (default: taskDefaultQueue)
-  -c, --concurrency <n>     tasks run at once (default: workerConcurrency, 10)
+  -c, --concurrency <n>     tasks run at once, the pool's size (default: workerConcurrency, 10)
+  -P, --pool <kind>         main (this event loop; I/O-bound tasks) | threads | processes (CPU-bound tasks;
+                            each thread/child loads the -A module) (default: workerPool, main)
+  --max-tasks-per-child <n> replace a pool thread/child after n tasks (threads, processes)
+  --max-memory-per-child <KiB>  replace a pool thread/child after a task leaves it above this (threads, processes)
   -l, --loglevel <level>    debug | info | warn | error, any case (default info; debug logs each task received/started)
   -n, --hostname <name>     worker name shown by status and inspect (default celeriac@<host>)
   -E, --task-events         send Celery's task events (task-received, task-succeeded…; workerSendTaskEvents)

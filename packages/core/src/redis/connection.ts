@@ -350,6 +350,18 @@ export class ConnectionPool {
     return new Connection(url, this.timeout, this.#extra(url, { connectionName: name, enableReadyCheck: false, disconnectTimeout: 0 }), this.#notice, this.#bases.get(url));
   }
 
+  /**
+   * The options of a connection to `url` made in another thread (a worker's heartbeat thread), as plain data;
+   * null for a URL served by an adopted client, whose connection details cannot leave this thread.
+   */
+  threadOptions(url: string): Record<string, unknown> | null {
+    if (this.#bases.has(url)) return null;
+    const { options } = optionsFor(url, this.#extra(url, { enableReadyCheck: false }));
+    const plain: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(options)) if (typeof v !== 'function') plain[k] = v;
+    return plain;
+  }
+
   async releaseCommand(url: string): Promise<void> {
     const c = this.#commands.get(url);
     if (c && --c.refs === 0) {

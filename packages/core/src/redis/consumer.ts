@@ -3,12 +3,26 @@
 // workers give back the hash of a worker whose heartbeat stopped (tick-4.lua).
 // Waiting for work does not poll: one blocking "peek" per list (BLMOVE key key RIGHT RIGHT, which
 // leaves the list as it was) wakes the worker when a message arrives, from Node or from Python.
-import type { BrokerConsumer, ConsumerOptions, Delivery, SlotRequest, WorkerInfo } from '../broker/broker';
+import type { BrokerConsumer, ConsumerOptions, Delivery, LivenessTarget, SlotRequest, WorkerInfo } from '../broker/broker';
 import { celeriacKeys, celeryKeys } from './keys';
 import type { Connection, ConnectionPool } from './connection';
 import { withScripts } from './scripts';
 
 const PEEK_TIMEOUT_S = 30;
+
+/**
+ * The heartbeat thread's beat (liveness.ts): refreshes the worker's entry, with Redis' clock as the tick does,
+ * only while the worker is still registered (never brings back one that stopped or was taken for dead).
+ */
+const ALIVE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  return 1
+end
+return 0`;
 const MAX_PROMOTE = 1000;
 
 interface Peeker {
@@ -249,6 +263,21 @@ export class RedisConsumer implements BrokerConsumer {
     return this.conn.run('reap slots', (c) =>
       withScripts(c).celeriacSlotReap(celeriacKeys.slotIndex, celeriacKeys.workers, this.options.heartbeatTimeout, celeriacKeys.slotsPrefix, celeriacKeys.slotWaitPrefix),
     );
+  }
+
+  livenessTarget(): LivenessTarget | null {
+    const options = this.pool.threadOptions(this.rawUrl);
+    if (!options) return null;
+    return {
+      kind: 'redis',
+      url: this.rawUrl,
+      options,
+      lua: ALIVE_LUA,
+      workers: celeriacKeys.workers,
+      info: celeriacKeys.workerInfo(this.options.workerId),
+      member: this.options.workerId,
+      ttl: this.options.heartbeatTimeout * 3,
+    };
   }
 
   async stop(): Promise<void> {

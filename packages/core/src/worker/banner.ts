@@ -8,6 +8,8 @@ export interface BannerInfo {
   results: string;
   concurrency: number;
   prefetchMultiplier: number;
+  /** Where tasks run, when not on the main pool: `threads` or `processes`. */
+  pool?: string;
   queues: readonly string[];
   /** Every registered task with the queue its calls are routed to. */
   tasks: readonly { name: string; queue: string }[];
@@ -29,6 +31,7 @@ export function banner(info: BannerInfo): string {
     `- transport:   ${info.transport}`,
     `- results:     ${info.results}`,
     `- concurrency: ${info.concurrency} (prefetch ${info.concurrency * info.prefetchMultiplier})`,
+    ...(info.pool && info.pool !== 'main' ? [`- pool:        ${info.pool} (size ${info.concurrency})`] : []),
     `- queues:      ${info.queues.join(', ')}`,
     '',
     '[tasks]',

@@ -2,7 +2,7 @@
 import { exceptionInfo, makeMeta, type ResultMeta } from '../protocol/result-meta';
 import type { TaskMessage } from '../protocol/message';
 import { States } from '../states';
-import { SerializationError, TimeLimitExceeded } from '../errors';
+import { SerializationError, SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError } from '../errors';
 import { findUnserializable } from '../serialize';
 
 const common = (msg: TaskMessage) => ({ groupId: msg.group, parentId: msg.parentId, name: msg.task });
@@ -15,6 +15,8 @@ export function failureInfo(err: unknown) {
   if (err instanceof TimeLimitExceeded) {
     return { exc_type: 'TimeLimitExceeded', exc_message: [err.message], exc_module: 'celery.exceptions' };
   }
+  if (err instanceof SoftTimeLimitExceeded) return { exc_type: 'SoftTimeLimitExceeded', exc_message: [err.message], exc_module: 'celery.exceptions' };
+  if (err instanceof WorkerLostError) return { exc_type: 'WorkerLostError', exc_message: [err.message], exc_module: 'billiard.exceptions' };
   // NOTE: what Celery stores when kombu cannot encode a result or a message, so Python's get() raises EncodeError.
   if (err instanceof SerializationError) return { exc_type: 'EncodeError', exc_message: [err.message], exc_module: 'kombu.exceptions' };
   return exceptionInfo(err);

@@ -12,7 +12,8 @@ import type { TaskEvents } from './celery-events';
 import { failureInfo, metas, unstorableResult } from './meta';
 import { chordPart } from './chord';
 import { States } from '../states';
-import { Cancellation, runTask, type Outcome } from './trace';
+import { Cancellation, type Outcome } from './trace';
+import type { TaskPool } from './pool/pool';
 
 /** Abort reason of a cold shutdown: the message goes back to its queue. */
 export class WorkerShutdown extends Error {
@@ -55,6 +56,8 @@ export interface JobHost {
   readonly app: WorkerContext;
   readonly hostname: string;
   readonly consumer: BrokerConsumer;
+  /** Where task functions run. */
+  readonly pool: TaskPool;
   readonly logger: Logger;
   /** Whether per-task info lines are wanted (they cost a string per task). */
   readonly logsTasks: boolean;
@@ -193,7 +196,7 @@ export async function execute(host: JobHost, job: Job): Promise<void> {
   host.events?.started(msg);
   if (host.listenerCount('started')) host.emit('started', eventInfo(msg));
   const t0 = performance.now();
-  const outcome = await runTask({
+  const outcome = await host.pool.run({
     msg,
     def,
     settings,

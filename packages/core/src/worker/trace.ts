@@ -1,7 +1,7 @@
 // Runs one task function and says what happened: success, retry, failure, rejection.
 // Side effects (storing, acking, sending callbacks) belong to the caller: the worker or eager mode.
 import { exponentialBackoff } from '../backoff';
-import { MaxRetriesExceededError, Reject, Retry, SerializationError, TimeLimitExceeded, UnrecoverableError } from '../errors';
+import { MaxRetriesExceededError, Reject, Retry, SerializationError, SoftTimeLimitExceeded, TimeLimitExceeded, UnrecoverableError } from '../errors';
 import { findUnserializable } from '../serialize';
 import type { TaskMessage } from '../protocol/message';
 import type { Settings } from '../config';
@@ -41,6 +41,14 @@ export class Cancellation {
     this.#listener?.(reason);
   }
 
+  /** Fires the AbortSignal only (a soft time limit): the task is told, and its outcome is still its own. */
+  warn(reason: unknown): void {
+    if (this.cancelled) return;
+    this.reason = reason;
+    if (!this.#controller) this.#controller = new AbortController();
+    this.#controller.abort(reason);
+  }
+
   onCancel(listener: (reason: unknown) => void): void {
     this.#listener = listener;
     if (this.cancelled) listener(this.reason);
@@ -56,6 +64,18 @@ export interface RunRequest {
   cancellation?: Cancellation;
   /** Stores a custom state (ctx.updateState). */
   updateState(state: string, meta: unknown): Promise<void>;
+  /** Whether this call enforces the hard time limit itself (not when a pool kills the thread/child instead). @default true */
+  hardLimit?: boolean;
+  /** Told how long the task function ran before it returned (its synchronous part), in ms. */
+  onSync?(ms: number): void;
+}
+
+/** The hard and soft time limits of a call (ms, or null): the message's, else the task's, else the app's. */
+export function timeLimits(msg: TaskMessage, def: TaskDefinition, settings: Readonly<Settings>): { hard: number | null; soft: number | null } {
+  return {
+    hard: msg.timeLimit[0] ?? def.options.timeLimit ?? settings.taskTimeLimit,
+    soft: msg.timeLimit[1] ?? def.options.softTimeLimit ?? settings.taskSoftTimeLimit,
+  };
 }
 
 function retryLimit(req: RunRequest): number {
@@ -123,15 +143,18 @@ function makeContext(req: RunRequest, cancellation: Cancellation): TaskContext {
 export function runTask(req: RunRequest): Promise<Outcome> {
   const { msg, def } = req;
   const cancellation = req.cancellation ?? new Cancellation();
-  const limit = msg.timeLimit[0] ?? def.options.timeLimit ?? req.settings.taskTimeLimit;
+  const { hard, soft } = timeLimits(msg, def, req.settings);
+  const limit = req.hardLimit === false ? null : hard;
   // NOTE: one promise per task, settled by whichever comes first: the function, its time limit, or a cancel.
   return new Promise<Outcome>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
+    let softTimer: NodeJS.Timeout | undefined;
     let settled = false;
     const finish = (outcome: Outcome) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (softTimer) clearTimeout(softTimer);
       resolve(outcome);
     };
     const failed = (err: unknown) => {
@@ -141,10 +164,17 @@ export function runTask(req: RunRequest): Promise<Outcome> {
     };
     cancellation.onCancel(failed);
     if (limit !== null) timer = setLongTimeout(() => cancellation.cancel(new TimeLimitExceeded(limit)), limit);
+    if (soft !== null && (limit === null || soft < limit)) softTimer = setLongTimeout(() => cancellation.warn(new SoftTimeLimitExceeded(soft)), soft);
     try {
       const args: unknown[] = def.bind ? [makeContext(req, cancellation), ...msg.args] : [...msg.args];
       if (Object.keys(msg.kwargs).length) args.push(msg.kwargs);
-      const value = (def.fn as (...a: unknown[]) => unknown)(...args);
+      const t0 = req.onSync ? performance.now() : 0;
+      let value: unknown;
+      try {
+        value = (def.fn as (...a: unknown[]) => unknown)(...args);
+      } finally {
+        req.onSync?.(performance.now() - t0);
+      }
       if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
         (value as PromiseLike<unknown>).then((v) => finish({ kind: 'success', value: v === undefined ? null : v }), failed);
       } else {

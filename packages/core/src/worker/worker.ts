@@ -22,12 +22,15 @@ import { Admission } from './admission';
 import { WorkerMonitoring } from './monitoring';
 import { addressedTo } from './remote-control';
 import type { TaskEvents } from './celery-events';
+import { startLiveness, type LivenessThread } from './liveness';
+import { createPool, type PoolOptions } from './pool/create';
+import type { TaskPool } from './pool/pool';
 
 /** @publicApi */
-export interface WorkerOptions {
+export interface WorkerOptions extends PoolOptions {
   /** Queues to consume, in order of preference. @default [taskDefaultQueue] */
   queues?: string[];
-  /** Tasks run at once. @default workerConcurrency (10) */
+  /** Tasks run at once (with pool threads or processes: the pool's size). @default workerConcurrency (10) */
   concurrency?: number;
   /** Messages reserved per slot. @default workerPrefetchMultiplier (4) */
   prefetchMultiplier?: number;
@@ -64,6 +67,7 @@ export class Worker extends TypedEmitter implements JobHost {
   /** Whether "received" / "started" lines are wanted (debug). */
   readonly logsDebug: boolean;
   readonly consumer: BrokerConsumer;
+  readonly pool: TaskPool;
 
   readonly #buffer: Job[] = [];
   readonly #running = new Map<string, Job>();
@@ -76,6 +80,7 @@ export class Worker extends TypedEmitter implements JobHost {
   #loop: Promise<void> | null = null;
   #slotFreed: (() => void) | null = null;
   #heartbeatTimer: NodeJS.Timeout | null = null;
+  #liveness: LivenessThread | null = null;
   #stopCleanup: (() => Promise<void>) | null = null;
   #promoteTimer: NodeJS.Timeout | null = null;
   #promoteAt: number | null = null;
@@ -122,6 +127,7 @@ export class Worker extends TypedEmitter implements JobHost {
     this.logsTasks = this.logger.isLevelEnabled?.('info') ?? true;
     this.logsDebug = this.logger.isLevelEnabled?.('debug') ?? true;
     this.#outage = new OutageLog(this.logger, () => this.app.broker.url);
+    this.pool = createPool(options, s, this.concurrency, this.logger);
     this.consumer = app.broker.consumer({
       queues: this.queues,
       workerId: this.id,
@@ -187,6 +193,7 @@ export class Worker extends TypedEmitter implements JobHost {
       results: this.app.backend.url,
       concurrency: this.concurrency,
       prefetchMultiplier: this.prefetchMultiplier,
+      pool: this.pool.kind,
       queues: this.queues,
       tasks: names.map((name) => ({ name, queue: this.app.producer.route(name).queue })),
     };
@@ -209,6 +216,7 @@ export class Worker extends TypedEmitter implements JobHost {
     this.#reapsSlots = this.#admission.usesSlots();
     this.#state = 'running';
     try {
+      await this.pool.start();
       this.#unsubscribeControl = await this.app.broker.onControl((cmd) => this.#onControl(cmd));
       // NOTE: each with the expiry it was stored with, not a new one from now: a restart does not extend revocations.
       for (const { id, until } of await this.app.broker.revoked()) this.#revoked.add(id, until);
@@ -219,8 +227,10 @@ export class Worker extends TypedEmitter implements JobHost {
     } catch (err) {
       this.#state = 'closed';
       await this.#unsubscribeControl?.().catch(() => undefined);
+      await this.pool.close();
       throw err;
     }
+    this.#liveness = startLiveness(this.consumer, this.heartbeatInterval, this.logger);
     this.#heartbeatTimer = setInterval(() => void this.#beat().catch((e) => this.reportError(e)), this.heartbeatInterval);
     this.#stopCleanup = startBackendCleanup(this.app.backend, this.app.settings.resultExpires, this.logger, (e) => this.reportError(e));
     this.#loop = this.#fetchLoop();
@@ -562,6 +572,8 @@ export class Worker extends TypedEmitter implements JobHost {
     await Promise.all([...this.#pendingWrites]);
     await this.monitoring.stop();
     await this.#stopCleanup?.();
+    await this.pool.close();
+    await this.#liveness?.stop();
     await this.consumer.stop();
     this.#state = 'closed';
     this.logger.info(`worker ${this.id} closed (${this.#processed} processed)`);

@@ -1,4 +1,7 @@
 // `celeriac worker`: runs until SIGTERM/SIGINT (warm shutdown; a second signal makes it cold).
+import { resolve } from 'node:path';
+import { checkPool } from '../../config';
+import { CeleriacError } from '../../errors';
 import { consoleLogger } from '../../utils/logger';
 import { logLevel, queueList, type Flags } from '../args';
 import { appFor, memoryBackend } from '../connect';
@@ -9,9 +12,18 @@ export async function worker(flags: Flags): Promise<void> {
   const app = await appFor(flags, 'worker');
   const logger = consoleLogger(level, 'worker');
   const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+  const pool = flags.pool === undefined ? app.settings.workerPool : checkPool('-P', flags.pool);
+  if (pool !== 'main' && !flags.app) throw new CeleriacError(`-P ${pool}: give the tasks' module with -A; each pool ${pool === 'threads' ? 'thread' : 'child'} loads it`);
+  const perChild = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const maxTasksPerChild = perChild(flags['max-tasks-per-child']);
+  const maxMemoryPerChild = perChild(flags['max-memory-per-child']);
   const w = app.worker({
     ...(flags.queues ? { queues: queueList(flags.queues) } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    pool,
+    ...(pool !== 'main' ? { module: resolve(flags.app!) } : {}),
+    ...(maxTasksPerChild !== undefined ? { maxTasksPerChild } : {}),
+    ...(maxMemoryPerChild !== undefined ? { maxMemoryPerChild } : {}),
     ...(flags.hostname ? { hostname: flags.hostname } : {}),
     ...(flags['task-events'] ? { sendTaskEvents: true } : {}),
     logger,
