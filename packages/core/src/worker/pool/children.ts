@@ -192,7 +192,9 @@ export class ChildPool implements TaskPool {
 
   #retire(m: Member, why: string): void {
     m.retiring = true;
-    this.options.logger.info(`replacing pool ${m.label}: ${why}`);
+    // NOTE: at close there is no replacement: a member is stopped, and said so at debug level only.
+    if (this.#closing) this.options.logger.debug(`stopping pool ${m.label}: ${why}`);
+    else this.options.logger.info(`replacing pool ${m.label}: ${why}`);
     m.channel.send({ t: 'exit' });
     // NOTE: bounded: a member that does not leave (a stuck close()) is ended.
     const t = setTimeout(() => m.channel.kill(), 5_000);
