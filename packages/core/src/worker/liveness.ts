@@ -1,8 +1,8 @@
 // Keeps a worker's heartbeat going while its event loop is blocked (a synchronous task on the main pool): a
 // worker_thread with its own event loop and its own Redis connection per worker marks each worker alive every
-// heartbeat interval, so workers in other processes never take a busy worker for dead and run its tasks a
-// second time. Only a process that is gone stops beating. One thread serves every worker of the process; it
-// ends a few seconds after the last worker has stopped.
+// heartbeat interval (when the main loop has not beaten itself for that long), so workers in other processes
+// never take a busy worker for dead and run its tasks a second time. Only a process that is gone stops beating.
+// One thread serves every worker of the process; it ends a few seconds after the last worker has stopped.
 import { Worker as Thread } from 'node:worker_threads';
 import type { BrokerConsumer, LivenessTarget } from '../broker/broker';
 import type { Logger } from '../utils/logger';
@@ -26,7 +26,8 @@ parentPort.on('message', (m) => {
     client.defineCommand('celeriacAlive', { numberOfKeys: 2, lua: target.lua });
     let inFlight = false;
     const timer = setInterval(() => {
-      if (inFlight) return;
+      // NOTE: the main loop's own heartbeat is enough while it runs: beat only when it has not beaten for an interval.
+      if (inFlight || Date.now() - Number(Atomics.load(m.lastMain, 0)) < m.interval) return;
       inFlight = true;
       client.celeriacAlive(target.workers, target.info, target.member, target.ttl)
         .catch(() => undefined).finally(() => { inFlight = false; });
@@ -90,11 +91,18 @@ export class LivenessThread {
   readonly #id = ++nextId;
   #stopped: Promise<void> | null = null;
   readonly #shared: Shared;
+  /** When the main loop last beat (ms), shared with the thread, which then need not. */
+  readonly #lastMain = new BigInt64Array(new SharedArrayBuffer(8));
 
   constructor(target: LivenessTarget, interval: number, logger: Logger) {
     this.#shared = thread(logger);
     this.#shared.workers++;
-    this.#shared.thread.postMessage({ t: 'add', id: this.#id, target, interval });
+    this.#shared.thread.postMessage({ t: 'add', id: this.#id, target, interval, lastMain: this.#lastMain });
+  }
+
+  /** The main loop has just beaten: the thread skips its beats until the main loop misses one (blocked). */
+  mainBeat(): void {
+    Atomics.store(this.#lastMain, 0, BigInt(Date.now()));
   }
 
   /** Stops this worker's beats and closes its connection (bounded: 2 s). */

@@ -240,6 +240,7 @@ export class Worker extends TypedEmitter implements JobHost {
 
   async #beat(): Promise<void> {
     const { recovered, nextDue } = await this.consumer.heartbeat(this.info());
+    this.#liveness?.mainBeat();
     this.#outage.recovered();
     if (recovered > 0) {
       this.logger.warn(`gave back ${recovered} message(s) held by dead workers`);

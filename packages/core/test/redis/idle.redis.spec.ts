@@ -36,7 +36,11 @@ test('an idle worker sends Redis only a few commands a second, and a new task st
   await new Promise((r) => setTimeout(r, 4_000));
   const perSecond = (await totalCalls()) / ((Date.now() - t0) / 1000);
   console.log(`idle worker: ${perSecond.toFixed(2)} Redis commands/s (2 queues, 8 lists watched)`);
-  expect(perSecond).toBeLessThan(5);
+  // NOTE: what an idle worker sends is its heartbeat, every 2 s here: the tick script and the commands it runs, the
+  // worker's info, Celery's worker-heartbeat event (a PUBLISH): ~9 commands, ~4.5 a second (a 4 s window may
+  // take in a third tick). A worker polling its 8 lists would send hundreds. The heartbeat thread beats only when
+  // the main loop has missed a beat, so it adds nothing here.
+  expect(perSecond).toBeLessThan(7);
 
   const latencies: number[] = [];
   for (let i = 0; i < 5; i++) {
