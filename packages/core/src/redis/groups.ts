@@ -55,7 +55,8 @@ export async function setChordSize(conn: Connection, groupId: string, size: numb
 
 /**
  * Celery's `on_chord_part_return`: in one MULTI, ZADD the part to `.j` (score = group_index), ZCOUNT, GET `.t` and
- * `.s`, EXPIRE all three. Whoever sees the count reach the size reads and deletes the counters in a second MULTI.
+ * `.s`, EXPIRE all three. Whoever sees the count reach the size reads and deletes the counters in a second MULTI;
+ * only the caller whose read finds every part completes the chord.
  * NOTE: unlike Celery 5.2, the keys are deleted whatever the parts hold (Celery leaves them when a header task
  * failed). A part that finds no size is kept, as Celery keeps it: a Python client stores the size only just
  * before it sends its last header task.
@@ -85,8 +86,12 @@ export async function chordPartReturn(conn: Connection, groupId: string, part: C
   const done = await conn.run('complete chord', (c) => c.multi().zrange(j, 0, -1, 'WITHSCORES').del(j, t, s).exec());
   const [zerr, flat] = done?.[0] ?? [];
   if (zerr) throw zerr;
-  const out: ChordPart[] = [];
   const members = flat as string[];
+  // NOTE: a header task run twice (its worker died before acking it) counts again with the same member, so two
+  // callers can both see the count reach the size; the one whose read-and-delete comes second finds the parts
+  // gone (or only a part recreated since) and must not send the body again. Celery's Redis backend has this race.
+  if (members.length / 2 < Number(size)) return null;
+  const out: ChordPart[] = [];
   for (let i = 0; i + 1 < members.length; i += 2) {
     const score = members[i + 1]!;
     const p = decodeChordPart(members[i]!, score === 'inf' ? null : Number(score));
