@@ -7,14 +7,21 @@ import { runTask, timeLimits, type Outcome, type RunRequest } from '../trace';
 import type { TaskPool } from './pool';
 
 const PROBE_MS = 100;
+/** Tasks a stall warning names (the rest are counted). */
+const NAMED = 5;
 
 const POOLS_HINT = "run CPU-bound tasks with pool 'threads' or 'processes' (-P threads|processes)";
 
 export class MainPool implements TaskPool {
   readonly kind = 'main' as const;
   readonly #running = new Set<RunRequest>();
-  /** Tasks that ended since the probe last ran: a stall is found only after it, when its task may have ended. */
+  /**
+   * Tasks that ended since the probe last ran: a stall is found only after it, when its task may have ended. Only the
+   * first few are kept (as many as a warning names) and the rest counted: at thousands of tasks a second, keeping
+   * every ended request for up to a probe interval would keep their messages alive past a young-generation GC.
+   */
   #ended: RunRequest[] = [];
+  #endedUncounted = 0;
   #probe: NodeJS.Timeout | null = null;
   /** When a stall was last explained by a task's synchronous call (performance.now()). */
   #explainedAt = -Infinity;
@@ -33,11 +40,14 @@ export class MainPool implements TaskPool {
       const now = performance.now();
       const lag = now - last - PROBE_MS;
       last = now;
-      const suspects = [...this.#ended, ...this.#running];
+      const ended = this.#ended;
+      const total = ended.length + this.#endedUncounted + this.#running.size;
       this.#ended = [];
-      if (lag < threshold || now - this.#explainedAt < lag + PROBE_MS || !suspects.length) return;
-      const tasks = suspects.slice(0, 5).map((r) => `${r.msg.task}[${r.msg.id}]`);
-      const more = suspects.length > tasks.length ? ` and ${suspects.length - tasks.length} more` : '';
+      this.#endedUncounted = 0;
+      if (lag < threshold || now - this.#explainedAt < lag + PROBE_MS || !total) return;
+      const named = ended.length < NAMED ? [...ended, ...[...this.#running].slice(0, NAMED - ended.length)] : ended;
+      const tasks = named.map((r) => `${r.msg.task}[${r.msg.id}]`);
+      const more = total > tasks.length ? ` and ${total - tasks.length} more` : '';
       this.logger.warn(`the worker's event loop was blocked for ${Math.round(lag)} ms while task(s) ${tasks.join(', ')}${more} ran (synchronous code after an await); ${POOLS_HINT}`);
     }, PROBE_MS);
     this.#probe.unref();
@@ -49,7 +59,10 @@ export class MainPool implements TaskPool {
       return await runTask({ ...req, onSync: (ms) => this.#blocked(req, ms) });
     } finally {
       this.#running.delete(req);
-      if (this.#probe) this.#ended.push(req);
+      if (this.#probe) {
+        if (this.#ended.length < NAMED) this.#ended.push(req);
+        else this.#endedUncounted++;
+      }
     }
   }
 
