@@ -13,6 +13,9 @@ import { unstorableResult } from '../meta';
 import { Cancellation, runTask, type Outcome } from '../trace';
 import { decodeError, encodeOutcome, type ChildApp, type ChildSpec, type FromChild, type ToChild } from './wire';
 
+/** How long a pool thread stays idle before it exits (see 'exit' below). */
+const THREAD_QUIET_MS = 100;
+
 const send = (m: FromChild): void => {
   if (parentPort) parentPort.postMessage(m);
   else process.send?.(m);
@@ -114,7 +117,10 @@ function main(): void {
         return;
       }
       case 'exit': {
-        const bye = () => process.exit(0);
+        // NOTE: a thread leaves after a quiet moment: Node 20 unregisters a thread's isolate before disposing of it, and
+        // an optimizing compile still running then (the code just ran hot) can abort the whole process (seen once in CI:
+        // "NodePlatform::ForIsolate ... Assertion failed"). 100 ms lets those jobs finish; a process just exits.
+        const bye = () => (isMainThread ? process.exit(0) : setTimeout(() => process.exit(0), THREAD_QUIET_MS));
         Promise.resolve(app?.close?.()).then(bye, bye);
         return;
       }

@@ -93,7 +93,8 @@ export class ChildPool implements TaskPool {
         } else if (msg.t === 'load-failed') {
           clearTimeout(timer);
           m.retiring = true;
-          m.channel.kill();
+          // NOTE: asked to leave rather than ended at once (a thread that just ran its loading code: see child.ts 'exit').
+          this.#leave(m);
           reject(new ConfigurationError(`${what} could not load the tasks' module ${this.options.spec.module}: ${msg.error}`));
         } else this.#onMessage(m, msg);
       });
@@ -195,8 +196,12 @@ export class ChildPool implements TaskPool {
     // NOTE: at close there is no replacement: a member is stopped, and said so at debug level only.
     if (this.#closing) this.options.logger.debug(`stopping pool ${m.label}: ${why}`);
     else this.options.logger.info(`replacing pool ${m.label}: ${why}`);
+    this.#leave(m);
+  }
+
+  /** Asks a member that runs no task to exit; bounded: one that does not leave (a stuck close()) is ended. */
+  #leave(m: Member): void {
     m.channel.send({ t: 'exit' });
-    // NOTE: bounded: a member that does not leave (a stuck close()) is ended.
     const t = setTimeout(() => m.channel.kill(), 5_000);
     m.channel.onExit(() => clearTimeout(t));
   }
