@@ -87,7 +87,10 @@ it('3 beat processes send each run once; SIGKILL of the sender leaves no gap or 
   await sleep(0);
   while (received.length === countBefore) await sleep(10);
   const lastId = received[received.length - 1]!.id;
-  const sender = beats.find((b) => sends(b).some((s) => s.id === lastId))!;
+  // NOTE: the message can be popped before the sender's log line has reached this process: wait for the line.
+  const sentIt = (b: CliProcess) => sends(b).some((s) => s.id === lastId);
+  await until('the log line of the beat that sent the latest run', () => beats.some(sentIt), 5_000);
+  const sender = beats.find(sentIt)!;
   expect(sender).toBeDefined();
   sender.child.kill('SIGKILL');
   const killedAt = Date.now();
