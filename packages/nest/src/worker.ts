@@ -1,7 +1,7 @@
 // CeleriacWorker: starts workers and beats in this process (with full DI), stops them before the app's connections
 // close. In a pool thread or child (nestPoolChild) it starts none: the worker that owns the pool runs there already.
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import type { Beat, BeatOptions, Celeriac, Worker, WorkerOptions } from '@celeriac/core';
+import { ConfigurationError, type Beat, type BeatOptions, type Celeriac, type Worker, type WorkerOptions } from '@celeriac/core';
 import { CeleriacExplorer } from './explorer';
 import { MODULE_OPTIONS_TOKEN, type CeleriacModuleOptions } from './options';
 import { CELERIAC_APP } from './tokens';
@@ -30,6 +30,13 @@ export class CeleriacWorker implements OnApplicationBootstrap, OnModuleDestroy, 
    * stops it warm, before the connections it uses are closed.
    */
   async start(options: WorkerOptions = {}): Promise<Worker> {
+    const pool = options.pool ?? this.app.settings.workerPool;
+    if (pool !== 'main' && options.module === undefined) {
+      throw new ConfigurationError(
+        `CeleriacWorker: pool '${pool}' needs the module its ${pool === 'threads' ? 'threads' : 'child processes'} load: a built JS file that ` +
+          'exports `celeriacChild = nestPoolChild(AppModule)` (e.g. your worker entry, with `module: __filename`)',
+      );
+    }
     const worker = this.app.worker(options);
     for (const l of this.explorer.listeners) {
       worker.on(l.event, (...args: unknown[]) => {

@@ -21,7 +21,6 @@ interface QuotesLike {
   spin(ms: number): string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const fixture = require('./fixtures/pool.module.js') as { poolModule(pool: string, broker: string): new () => unknown; Quotes: new (...args: never[]) => QuotesLike };
 
 describe.each(['processes', 'threads'] as const)('a Nest worker with pool %s', (pool) => {
@@ -75,4 +74,17 @@ describe('a pool member whose Nest module cannot boot', () => {
       await app.close();
     }
   });
+});
+
+test('a Nest worker on a pool without the module to load fails, saying what to give', async () => {
+  const ctx = await NestFactory.createApplicationContext(fixture.poolModule('main', `memory://${randomUUID()}`), { logger: false, abortOnError: false });
+  try {
+    // NOTE: the pool may also come from the workerPool setting (CELERIAC_WORKER_POOL): the same check applies.
+    await expect(ctx.get(CeleriacWorker).start({ pool: 'threads' })).rejects.toThrow(
+      "CeleriacWorker: pool 'threads' needs the module its threads load: a built JS file that exports `celeriacChild = nestPoolChild(AppModule)`",
+    );
+    expect(ctx.get(CeleriacWorker).workers).toHaveLength(1); // the module's own (pool main), untouched
+  } finally {
+    await ctx.close();
+  }
 });
