@@ -50,7 +50,8 @@ export function Task(options: TaskDecoratorOptions = {}): MethodDecorator {
  */
 export function Periodic(schedule: PeriodicSchedule, options: PeriodicDecoratorOptions = {}): MethodDecorator {
   return (_target, _key, descriptor) => {
-    const fn = descriptor.value as object;
+    const fn: unknown = descriptor.value;
+    if (typeof fn !== 'function') throw new TypeError(`@Periodic() goes on a method; ${String(_key)} is not one`);
     const list = (Reflect.getMetadata(PERIODIC_METADATA, fn) as PeriodicMetadata[] | undefined) ?? [];
     // NOTE: decorators apply bottom-up: prepending keeps the entries in the order they are written.
     Reflect.defineMetadata(PERIODIC_METADATA, [{ ...options, schedule }, ...list], fn);

@@ -3,7 +3,7 @@
 // provider instances with their injected dependencies, as on the worker's main pool.
 import type { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Celeriac, ChildApp, Settings } from '@celeriac/core';
+import { ConfigurationError, type Celeriac, type ChildApp, type Settings } from '@celeriac/core';
 import { CELERIAC_APP } from './tokens';
 import { markPoolMember } from './worker';
 
@@ -34,7 +34,7 @@ export function nestPoolChild(module: Type<unknown> | DynamicModule, options: Ne
       app = context.get<Celeriac>(CELERIAC_APP, { strict: false });
     } catch (err) {
       await context.close().catch(() => undefined);
-      throw new Error(`nestPoolChild: the module has no CeleriacModule (import CeleriacModule.forRoot(…) in it): ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigurationError(`nestPoolChild: the module has no CeleriacModule (import CeleriacModule.forRoot(…) in it): ${err instanceof Error ? err.message : String(err)}`);
     }
     return {
       context,

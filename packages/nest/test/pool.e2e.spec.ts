@@ -63,7 +63,7 @@ describe.each(['processes', 'threads'] as const)('a Nest worker with pool %s', (
 
 describe('a pool member whose Nest module cannot boot', () => {
   it.each([
-    ['pool-broken.js', /could not load the tasks' module .*pool-broken\.js: Error: nestPoolChild: the module has no CeleriacModule/],
+    ['pool-broken.js', /could not load the tasks' module .*pool-broken\.js: ConfigurationError: nestPoolChild: the module has no CeleriacModule/],
     ['pool-throws.js', /could not load the tasks' module .*pool-throws\.js: Error: cannot reach the pricing database/],
   ])('fails worker.start() with the reason (%s)', async (file, message) => {
     const app = createApp('broken', { broker: `memory://${randomUUID()}`, logger: consoleLogger('silent') });
