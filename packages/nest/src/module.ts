@@ -33,7 +33,7 @@ const appProvider: Provider = {
   inject: [MODULE_OPTIONS_TOKEN, ...(ConfigService ? [{ token: ConfigService, optional: true }] : [])],
 };
 
-export type CeleriacTestOptions = Omit<CeleriacModuleOptions, 'broker' | 'backend' | 'brokerUrl' | 'resultBackend' | 'worker'> & {
+export type CeleriacTestOptions = Omit<CeleriacModuleOptions, 'broker' | 'backend' | 'brokerUrl' | 'resultBackend' | 'worker' | 'beat'> & {
   /** Run tasks inline at `.delay()` (Celery's task_always_eager); otherwise they wait for `drain(app)`. @default false */
   eager?: boolean;
   statusRoutes?: StatusRoutesOptions | false;

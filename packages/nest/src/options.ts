@@ -1,6 +1,6 @@
 // CeleriacModule's options, its ConfigurableModuleBuilder, and the app built from them.
 import { ConfigurableModuleBuilder, Logger, type DynamicModule } from '@nestjs/common';
-import { ConfigurationError, DEFAULT_SETTINGS, createApp, type AppConfig, type Celeriac, type WorkerOptions } from '@celeriac/core';
+import { ConfigurationError, DEFAULT_SETTINGS, createApp, type AppConfig, type BeatOptions, type Celeriac, type WorkerOptions } from '@celeriac/core';
 
 export interface StatusRoutesOptions {
   /** Where the routes live: `GET /<path>/:id` (JSON) and `GET /<path>/:id/events` (SSE). @default 'tasks' */
@@ -28,6 +28,12 @@ export interface CeleriacModuleOptions extends AppConfig {
    * starts at application bootstrap. `CeleriacWorker.start()` starts one in any case.
    */
   worker?: boolean | WorkerOptions;
+  /**
+   * `true` or beat options: a beat starts at application bootstrap and sends the app's periodic tasks (`@Periodic()`,
+   * `@Task({ schedule })`, `beatSchedule`) when due, as `celeriac beat` does. Every replica may run one: each due
+   * run is sent once. `CeleriacWorker.startBeat()` starts one in any case. @default false
+   */
+  beat?: boolean | BeatOptions;
 }
 
 export interface CeleriacModuleExtras {
@@ -60,9 +66,12 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCa
 /** Builds the module's app; a bad setting throws a ConfigurationError naming it, which fails module init. */
 export function buildApp(options: CeleriacModuleOptions, config?: ConfigReader | null): Celeriac {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('CeleriacModule options must be an object');
-  const { name = 'celeriac', namespace, worker, logger = new Logger('Celeriac'), ...appConfig } = options;
+  const { name = 'celeriac', namespace, worker, beat, logger = new Logger('Celeriac'), ...appConfig } = options;
   if (worker !== undefined && typeof worker !== 'boolean' && (worker === null || typeof worker !== 'object')) {
     throw new ConfigurationError(`CeleriacModule option \`worker\` must be a boolean or worker options, got ${JSON.stringify(worker)}`);
+  }
+  if (beat !== undefined && typeof beat !== 'boolean' && (beat === null || typeof beat !== 'object')) {
+    throw new ConfigurationError(`CeleriacModule option \`beat\` must be a boolean or beat options, got ${JSON.stringify(beat)}`);
   }
   const app = createApp(name, { ...appConfig, logger });
   if (namespace !== undefined) {

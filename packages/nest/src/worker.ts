@@ -1,13 +1,22 @@
-// CeleriacWorker: starts workers in this process (with full DI), stops them before the app's connections close.
+// CeleriacWorker: starts workers and beats in this process (with full DI), stops them before the app's connections
+// close. In a pool thread or child (nestPoolChild) it starts none: the worker that owns the pool runs there already.
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import type { Celeriac, Worker, WorkerOptions } from '@celeriac/core';
+import { ConfigurationError, type Beat, type BeatOptions, type Celeriac, type Worker, type WorkerOptions } from '@celeriac/core';
 import { CeleriacExplorer } from './explorer';
 import { MODULE_OPTIONS_TOKEN, type CeleriacModuleOptions } from './options';
 import { CELERIAC_APP } from './tokens';
 
+let poolMember = false;
+
+/** Set in a pool thread or child before its Nest app boots: the module's `worker` and `beat` options start nothing there. */
+export function markPoolMember(): void {
+  poolMember = true;
+}
+
 @Injectable()
 export class CeleriacWorker implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   readonly #workers = new Set<Worker>();
+  readonly #beats = new Set<Beat>();
 
   constructor(
     @Inject(CELERIAC_APP) readonly app: Celeriac,
@@ -21,6 +30,13 @@ export class CeleriacWorker implements OnApplicationBootstrap, OnModuleDestroy, 
    * stops it warm, before the connections it uses are closed.
    */
   async start(options: WorkerOptions = {}): Promise<Worker> {
+    const pool = options.pool ?? this.app.settings.workerPool;
+    if (pool !== 'main' && options.module === undefined) {
+      throw new ConfigurationError(
+        `CeleriacWorker: pool '${pool}' needs the module its ${pool === 'threads' ? 'threads' : 'child processes'} load: a built JS file that ` +
+          'exports `celeriacChild = nestPoolChild(AppModule)` (e.g. your worker entry, with `module: __filename`)',
+      );
+    }
     const worker = this.app.worker(options);
     for (const l of this.explorer.listeners) {
       worker.on(l.event, (...args: unknown[]) => {
@@ -49,17 +65,38 @@ export class CeleriacWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     return [...this.#workers];
   }
 
+  /**
+   * Starts a beat of the module's app, whatever the module's `beat` option: it sends the periodic tasks (`@Periodic()`,
+   * `@Task({ schedule })`, `beatSchedule`) when due. Any number may run, in any replicas: each due run is sent once.
+   */
+  async startBeat(options: BeatOptions = {}): Promise<Beat> {
+    const beat = this.app.beat(options);
+    this.#beats.add(beat);
+    try {
+      await beat.start();
+    } catch (err) {
+      this.#beats.delete(beat);
+      await beat.close().catch(() => undefined);
+      throw err;
+    }
+    return beat;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    const { worker } = this.options;
+    if (poolMember) return;
+    const { worker, beat } = this.options;
     if (worker) await this.start(worker === true ? {} : worker);
+    if (beat) await this.startBeat(beat === true ? {} : beat);
   }
 
   /**
-   * Warm shutdown of this process' workers: in-flight tasks finish (and may still send tasks), prefetched ones go
+   * Stops this process' beats, then a warm shutdown of its workers: in-flight tasks finish (and may still send tasks), prefetched ones go
    * back to their queues. Nest calls it at `onModuleDestroy`; call it first from a provider whose own
    * `onModuleDestroy` closes something tasks use.
    */
   async close(): Promise<void> {
+    await Promise.all([...this.#beats].map((b) => b.close()));
+    this.#beats.clear();
     await Promise.all([...this.#workers].map((w) => w.close()));
   }
 
