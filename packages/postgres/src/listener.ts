@@ -37,7 +37,10 @@ export class ResultListener {
     this.#deps = deps;
   }
 
-  /** Adds a listener; resolves once LISTEN is active, so any state stored afterwards reaches it. */
+  /**
+   * Adds a listener; resolves once LISTEN is active and every state stored before the call has been heard, so a read
+   * made afterwards is at least as new as anything this listener still gets.
+   */
   async subscribe(taskId: string, listener: Listener): Promise<() => void> {
     let set = this.#subs.get(taskId);
     if (!set) this.#subs.set(taskId, (set = new Set()));
@@ -52,7 +55,21 @@ export class ResultListener {
       stop();
       throw err;
     }
+    await this.#heardUpTo(taskId);
     return stop;
+  }
+
+  /**
+   * Waits until the notifications of everything committed so far have been taken in (and this task's deliveries
+   * made): the server sends a session's pending notifications before a query's answer, so one round trip on the
+   * LISTEN connection flushes them. Without it, a state stored before a watcher's read could arrive after it, on a
+   * busy process, and be shown as a change (STARTED after PROGRESS).
+   */
+  async #heardUpTo(taskId: string): Promise<void> {
+    const client = this.#client;
+    // NOTE: a lost connection is handled by the reconnect (which re-reads every listened task), not here.
+    if (client) await client.query('SELECT 1').catch(() => undefined);
+    await this.#pending.get(taskId);
   }
 
   #connected(): Promise<void> {
