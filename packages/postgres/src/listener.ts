@@ -68,7 +68,8 @@ export class ResultListener {
   async #heardUpTo(taskId: string): Promise<void> {
     const client = this.#client;
     // NOTE: a lost connection is handled by the reconnect (which re-reads every listened task), not here.
-    if (client) await client.query('SELECT 1').catch(() => undefined);
+    // NOTE: LISTEN again (a no-op) rather than SELECT 1: the connection's last query still says what it is for.
+    if (client) await client.query(`LISTEN ${CHANNEL}`).catch(() => undefined);
     await this.#pending.get(taskId);
   }
 
