@@ -28,7 +28,7 @@ module.exports = {
       // the same transform as 'nest' in case a test loads Nest's ES modules.
       ...preset,
       displayName: 'demo',
-      testMatch: ['<rootDir>/apps/demo-shop/test/**/*.spec.ts'],
+      testMatch: ['<rootDir>/apps/demo-shop/test/*.spec.ts'], // test/unit/ is the 'unit' project's
       transform: { ...preset.transform, '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
       transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
       slowTestThreshold: 30,

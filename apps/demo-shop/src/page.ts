@@ -16,7 +16,8 @@ const STYLE = `
   main { max-width: 980px; margin: 28px auto; padding: 0 24px; display: grid; grid-template-columns: 1fr 380px; gap: 28px; }
   .products { display: grid; grid-template-columns: repeat(3, 1fr); gap: 14px; align-content: start; }
   .product { background: #fff; border-radius: 10px; padding: 14px; box-shadow: 0 1px 3px #0001; }
-  .product .pic { font-size: 42px; text-align: center; background: #eef3e4; border-radius: 8px; padding: 10px 0; }
+  .product .pic { text-align: center; background: #eef3e4; border-radius: 8px; padding: 12px 0; }
+  .product .pic i { display: inline-block; width: 52px; height: 52px; border-radius: 50%; line-height: 52px; color: #fff; font: 700 22px/52px Georgia, serif; box-shadow: inset -6px -6px 0 #0002; }
   .product b { display: block; margin-top: 8px; } .product span { color: #6a7560; font-size: 14px; }
   .card { background: #fff; border-radius: 12px; padding: 22px; box-shadow: 0 2px 8px #0002; align-self: start; }
   h1 { font-size: 22px; margin: 0 0 6px; } h2 { font-size: 18px; margin: 0 0 14px; }
@@ -39,7 +40,7 @@ function layout(title: string, framework: string | null, content: string, script
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Celeriac Greengrocer</title><style>${STYLE}</style></head>
-<body><header><span class="logo">🥬 Celeriac Greengrocer</span><nav><a href="/">Shop</a><a href="/outbox">Outbox</a></nav>${framework ? `<span class="fw">served by ${escapeHtml(framework)} · tasks by celeriac</span>` : ''}</header>
+<body><header><span class="logo">Celeriac Greengrocer</span><nav><a href="/">Shop</a><a href="/outbox">Outbox</a></nav>${framework ? `<span class="fw">served by ${escapeHtml(framework)} · tasks by celeriac</span>` : ''}</header>
 ${content}${script ? `<script>${script}</script>` : ''}</body></html>`;
 }
 
@@ -81,7 +82,7 @@ function follow(taskId) {
     if (s.ready) {
       stream.close();
       button.disabled = false;
-      if (s.state === 'SUCCESS') say('Check your inbox: the activation e-mail is in the outbox.', 'ok');
+      if (s.state === 'SUCCESS') say('Check your inbox for the activation e-mail (the demo catches it in the Outbox).', 'ok');
       else say('The activation e-mail could not be sent (' + s.state + ').', 'error');
     }
   });
@@ -112,17 +113,18 @@ form.addEventListener('submit', async (ev) => {
 });
 `;
 
+// A coloured round "photo" per product (no images to serve, no emoji font needed).
 const PRODUCTS: [string, string, string][] = [
-  ['🥔', 'Celeriac', '€2.40 / piece'],
-  ['🥕', 'Carrots', '€1.80 / kg'],
-  ['🧅', 'Shallots', '€3.10 / 500 g'],
-  ['🥬', 'Savoy cabbage', '€2.10 / piece'],
-  ['🍎', 'Boskoop apples', '€2.90 / kg'],
-  ['🌿', 'Parsley root', '€1.60 / bunch'],
+  ['#c9b98f', 'Celeriac', '€2.40 / piece'],
+  ['#e8892b', 'Carrots', '€1.80 / kg'],
+  ['#9c5a6b', 'Shallots', '€3.10 / 500 g'],
+  ['#7fa650', 'Savoy cabbage', '€2.10 / piece'],
+  ['#c8492f', 'Boskoop apples', '€2.90 / kg'],
+  ['#e3d6b0', 'Parsley root', '€1.60 / bunch'],
 ];
 
 export function shopPage(framework: string): string {
-  const products = PRODUCTS.map(([pic, name, price]) => `<div class="product"><div class="pic">${pic}</div><b>${name}</b><span>${price}</span></div>`).join('');
+  const products = PRODUCTS.map(([pic, name, price]) => `<div class="product"><div class="pic"><i style="background:${pic}">${name[0]}</i></div><b>${name}</b><span>${price}</span></div>`).join('');
   return layout(
     'Create your account',
     framework,

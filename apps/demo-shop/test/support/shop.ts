@@ -256,7 +256,7 @@ export function describeShop(framework: 'nest' | 'fastify' | 'express'): void {
         expect(states.indexOf('SUCCESS')).toBeGreaterThan(retry);
         expect(await page.textContent('#states li.RETRY')).toMatch(/SmtpError: .*DEMO_SMTP_FAIL_FIRST=2/);
         expect(await page.textContent('#states li.SUCCESS')).toContain('(attempt 3)');
-        await page.screenshot({ path: join(OUTPUT, `${framework}-retry.png`) });
+        await page.screenshot({ path: join(OUTPUT, `${framework}-retry.png`), fullPage: true });
         const mail = await until('the mail at SMTP_URL', () => sink.mails.find((m) => m.to.includes(`${name}@example.com`)));
         await page.goto(`${base}/outbox`);
         expect(await page.textContent('main')).toMatch(/nothing is caught here/);
