@@ -6,7 +6,7 @@ export class DemoConfigError extends Error {
 export interface DemoSettings {
   /** HTTP port (PORT, default 3000; 0 picks a free one). */
   port: number;
-  /** Interface to listen on (HOST, default 127.0.0.1: loopback only). */
+  /** Interface to listen on (DEMO_HOST, default 127.0.0.1: loopback only; not HOST, which some shells set to the machine name). */
   host: string;
   /** Where the tasks run: memory:// (default) means in this process. */
   brokerUrl: string;
@@ -49,7 +49,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): DemoSettings
   if (publicUrl !== null && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) throw new DemoConfigError(`DEMO_PUBLIC_URL must be http(s)://host[:port], got ${JSON.stringify(publicUrl)}`);
   return {
     port: int(env, 'PORT', 3000, 65535),
-    host: env.HOST || '127.0.0.1',
+    host: env.DEMO_HOST || '127.0.0.1',
     brokerUrl,
     embeddedWorker,
     smtpUrl,
