@@ -24,6 +24,16 @@ module.exports = {
       slowTestThreshold: 30,
     },
     {
+      // apps/demo-shop: its entry points run as child processes on their built JS, driven by a real Chromium;
+      // the same transform as 'nest' in case a test loads Nest's ES modules.
+      ...preset,
+      displayName: 'demo',
+      testMatch: ['<rootDir>/apps/demo-shop/test/*.spec.ts'], // test/unit/ is the 'unit' project's
+      transform: { ...preset.transform, '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+      transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
+      slowTestThreshold: 30,
+    },
+    {
       ...preset,
       displayName: 'postgres',
       testMatch: ['<rootDir>/packages/*/test/**/*.pg.spec.ts'],

@@ -1,4 +1,4 @@
-// The quickstart demo: `npm run demo` from the repository root.
+// The quickstart: `node packages/core/examples/quickstart.js` after `npm run build` (the demo shop is `npm start`).
 // Registers a user, sends the activation e-mail in the background and follows the task's progress,
 // on the embedded memory:// broker (nothing to install). Set CELERIAC_BROKER_URL=redis://127.0.0.1:6379/0
 // to run the same on Redis.

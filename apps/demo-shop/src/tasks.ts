@@ -1,0 +1,18 @@
+// The mail task on a plain celeriac app: used by the Fastify and Express entry points and by the worker process.
+// (The Nest entry point declares the same task, by name and options, as an @Task() method.)
+import { createApp, type Celeriac, type Task, type TaskContext } from '@celeriac/core';
+import { MAIL_TASK, MAIL_TASK_OPTIONS, sendRegisterActiveMail, type MailDeps } from './mail';
+
+/** The app: `memory://` unless CELERIAC_BROKER_URL (and any other CELERIAC_* setting) says otherwise. */
+export function createShopApp(): Celeriac {
+  const app = createApp('demo-shop');
+  app.configFromEnv('CELERIAC');
+  return app;
+}
+
+export function defineMailTask(app: Celeriac, deps: MailDeps): Task<[email: string, username: string, token: string], string> {
+  return app.task(MAIL_TASK, (ctx: TaskContext, email: string, username: string, token: string) => sendRegisterActiveMail(ctx, deps, email, username, token), {
+    ...MAIL_TASK_OPTIONS,
+    bind: true,
+  });
+}
