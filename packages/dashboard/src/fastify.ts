@@ -12,7 +12,7 @@ export interface DashboardFastifyOptions extends Omit<DashboardOptions, 'basePat
 
 /**
  * Hands every request under the plugin's prefix to the dashboard (the page, the API, the live stream, /metrics),
- * and closes the dashboard with the server. NOTE: encapsulated on purpose (no fastify-plugin): it decorates
+ * and closes the dashboard when the server closes. NOTE: encapsulated on purpose (no fastify-plugin): it decorates
  * nothing, and its catch-all content-type parser must not reach the routes of the app around it.
  */
 export function serveOnFastify(fastify: FastifyInstance, dashboard: Dashboard): void {
@@ -27,7 +27,8 @@ export function serveOnFastify(fastify: FastifyInstance, dashboard: Dashboard): 
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
   fastify.route({ method: methods, url: '/', exposeHeadRoute: false, handler: handle });
   fastify.route({ method: methods, url: '/*', exposeHeadRoute: false, handler: handle });
-  fastify.addHook('onClose', async () => {
+  // NOTE: preClose, before the server stops: a page left open (its live stream) would keep close() waiting.
+  fastify.addHook('preClose', async () => {
     await dashboard.close();
   });
 }
