@@ -8,6 +8,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { dashboardExpress, type DashboardMiddleware } from '@celeriac/dashboard/express';
 import { dashboardFastify } from '@celeriac/dashboard/fastify';
 import type { DashboardOptions } from '@celeriac/dashboard';
+import { join } from 'node:path';
+import { readmeExample } from '../../core/test/support/readme';
+import { expressServer, fastifyServer } from '../examples/mount';
 import { startEnv, until, type Env } from './support/env';
 
 jest.setTimeout(30_000);
@@ -140,5 +143,34 @@ describe('misuse', () => {
     const server = Fastify();
     await expect(server.register(dashboardFastify, { prefix: '/d' } as never).ready()).rejects.toThrow('dashboardFastify: pass the celeriac app as the `app` option');
     await server.close();
+  });
+});
+
+describe('the README example (examples/mount.ts)', () => {
+  it('is shown exactly, and mounts the dashboard in both with DASHBOARD_TOKEN', async () => {
+    const { shown, actual } = readmeExample(join(__dirname, '../../../README.md'), join(__dirname, '../examples/mount.ts'));
+    expect(shown).toBe(actual);
+    process.env.DASHBOARD_TOKEN = 'example-token';
+    try {
+      const e = expressServer(env.app);
+      const http: Server = await new Promise((resolve) => {
+        const s = e.server.listen(0, '127.0.0.1', () => resolve(s));
+      });
+      const f = await fastifyServer(env.app);
+      const fOrigin = await f.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        for (const origin of [`http://127.0.0.1:${(http.address() as AddressInfo).port}`, fOrigin]) {
+          expect((await fetch(`${origin}/admin/tasks/`)).status).toBe(401);
+          expect((await fetch(`${origin}/admin/tasks/`, { headers: { authorization: 'Bearer example-token' } })).status).toBe(200);
+        }
+      } finally {
+        await e.closeDashboard();
+        http.closeAllConnections();
+        await new Promise((r) => http.close(r));
+        await f.close();
+      }
+    } finally {
+      delete process.env.DASHBOARD_TOKEN;
+    }
   });
 });
