@@ -15,10 +15,11 @@ module.exports = {
       slowTestThreshold: 30,
     },
     {
-      // @celeriac/nest: NestJS 12 ships ES modules only; jest loads them through SWC (Node runs them with require(esm)).
+      // @celeriac/nest (and the dashboard mounted in Nest): NestJS 12 ships ES modules only; jest loads them through
+      // SWC (Node runs them with require(esm)).
       ...preset,
       displayName: 'nest',
-      testMatch: ['<rootDir>/packages/nest/test/**/*.spec.ts'],
+      testMatch: ['<rootDir>/packages/nest/test/**/*.spec.ts', '<rootDir>/packages/dashboard/test/**/*.nest.spec.ts'],
       transform: { ...preset.transform, '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
       transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'],
       slowTestThreshold: 30,

@@ -18,6 +18,7 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@celeriac/(core|nest|fastify|express|amqp|dashboard)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@celeriac/dashboard/(fastify|express|nest)$': path.join(__dirname, 'packages/dashboard/src/$1.ts'),
     '^@celeriac/postgres$': path.join(__dirname, 'packages/postgres/src/index.ts'),
     '^@celeriac/core/testing$': path.join(__dirname, 'packages/core/src/testing/index.ts'),
   },

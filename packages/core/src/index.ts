@@ -37,6 +37,7 @@ export type { ChildApp } from './worker/pool/wire';
 export type { WorkerContext } from './worker/context';
 export type { WorkerEvents, TaskEventInfo } from './worker/events';
 export type { Broker, OutgoingMessage, BrokerConsumer, ConsumerOptions, Delivery, WorkerInfo, DeadLetter, ControlCommand, RevokedEntry, SlotRequest, DedupRequest, BeatStore, BeatClaim, BeatClaimResult } from './broker/broker';
+export { describeDeadLetter, type DeadLetterView } from './broker/dead-letter';
 export type { RateLimit } from './limits/rate';
 export { notify as notifyResultListener, type ResultBackend } from './backend/backend';
 export type { ResultMeta, ExceptionInfo } from './protocol/result-meta';

@@ -1,5 +1,5 @@
 // The dashboard's JSON routes: overview (workers, queues), tasks (filters, search), one task, and the actions.
-import { isValidTaskId, type Celeriac, type CeleryEvent, type EventHistory, type TaskRecord } from '@celeriac/core';
+import { describeDeadLetter, isValidTaskId, type Broker, type Celeriac, type CeleryEvent, type DeadLetterView, type EventHistory, type TaskRecord } from '@celeriac/core';
 
 export interface WorkerRow {
   hostname: string;
@@ -148,4 +148,78 @@ export async function act(app: Celeriac, history: EventHistory, id: string, acti
     default:
       throw new HttpError(404, `no such action: ${action}`);
   }
+}
+
+type DeadLetterOps = Required<Pick<Broker, 'deadLetterRange' | 'redriveDeadLetter' | 'redriveDeadLetters'>> & Broker;
+
+function deadLetterOps(broker: Broker): DeadLetterOps {
+  if (!broker.deadLetterRange || !broker.redriveDeadLetter || !broker.redriveDeadLetters) {
+    throw new HttpError(501, `the broker ${broker.url} keeps no dead-letter list the dashboard can read (use redis://)`);
+  }
+  return broker as DeadLetterOps;
+}
+
+export interface DeadLetterList {
+  total: number;
+  /** Letters per queue among those listed. */
+  byQueue: Record<string, number>;
+  /** Oldest first, numbered as `celeriac dlq list` numbers them; with the arguments, without the raw message. */
+  deadLetters: Omit<DeadLetterView, 'raw'>[];
+}
+
+/** The oldest `limit` dead letters (optionally of one queue), as `celeriac dlq list` shows them. */
+export async function listDeadLetters(app: Celeriac, q: URLSearchParams): Promise<DeadLetterList> {
+  const b = deadLetterOps(app.broker);
+  const limit = num('limit', q.get('limit')) ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw new HttpError(400, `limit must be an integer from 1 to 1000, got ${q.get('limit')}`);
+  const queue = q.get('queue') || null;
+  const [total, letters] = await Promise.all([b.deadLetterCount(), b.deadLetterRange(0, limit)]);
+  const byQueue: Record<string, number> = {};
+  const deadLetters: Omit<DeadLetterView, 'raw'>[] = [];
+  letters.forEach((d, i) => {
+    byQueue[d.queue] = (byQueue[d.queue] ?? 0) + 1;
+    if (queue !== null && d.queue !== queue) return;
+    const { raw: _raw, ...v } = describeDeadLetter(d, i + 1, true);
+    deadLetters.push(v);
+  });
+  return { total, byQueue, deadLetters };
+}
+
+const SCAN = 500;
+
+/**
+ * Sends the dead letter of task `id` back to its queue. Found by reading the list oldest first; the move checks
+ * that the letter at that position is still that task's (another redrive or purge may have shifted the list).
+ */
+export async function redriveDeadLetter(app: Celeriac, id: string): Promise<{ ok: true; task_id: string; queue: string; action: 'redrive' }> {
+  checkId(id);
+  const b = deadLetterOps(app.broker);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const total = await b.deadLetterCount();
+    let found: { n: number; queue: string } | null = null;
+    for (let start = 0; start < total && !found; start += SCAN) {
+      const page = await b.deadLetterRange(start, SCAN);
+      if (!page.length) break;
+      page.forEach((d, i) => {
+        if (!found && describeDeadLetter(d, start + i + 1, false).id === id) found = { n: start + i + 1, queue: d.queue };
+      });
+    }
+    if (!found) throw new HttpError(404, `task ${id} has no dead letter`);
+    const { n, queue } = found as { n: number; queue: string };
+    if (await b.redriveDeadLetter(n, id)) return { ok: true, task_id: id, queue, action: 'redrive' };
+  }
+  throw new HttpError(409, `the dead-letter list kept changing while task ${id}'s letter was looked for; try again`);
+}
+
+/** Sends every dead letter there now back to its queue, oldest first, in batches. */
+export async function redriveAllDeadLetters(app: Celeriac): Promise<{ ok: true; redriven: number; remaining: number; action: 'redrive-all' }> {
+  const b = deadLetterOps(app.broker);
+  const total = await b.deadLetterCount();
+  let done = 0;
+  while (done < total) {
+    const moved = await b.redriveDeadLetters(Math.min(SCAN, total - done));
+    if (!moved) break;
+    done += moved;
+  }
+  return { ok: true, redriven: done, remaining: await b.deadLetterCount(), action: 'redrive-all' };
 }

@@ -1,6 +1,9 @@
 // Who may see the dashboard: with a bearer token or basic-auth credentials configured, only requests carrying
 // them (header, or the cookie set by `?token=`); with none configured, only requests from this machine. The
 // page, the API, the live stream and /metrics are all behind the same check: nothing is revealed before it.
+// "From this machine" is the TCP peer's address (never a framework's idea of the client, such as Express's
+// `trust proxy` or Fastify's `trustProxy`), and a request that a proxy forwarded (Forwarded, X-Forwarded-For,
+// X-Real-IP) does not count: a reverse proxy on this machine would otherwise open the dashboard to whoever it serves.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
@@ -14,6 +17,7 @@ export interface AccessOptions {
 export const TOKEN_COOKIE = 'celeriac_dashboard';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
 
 /** Compares secrets in constant time (hashes first, so lengths do not leak either). */
 function same(a: string, b: string): boolean {
@@ -38,8 +42,10 @@ export type AccessResult = { ok: true } | { ok: false; status: 401 | 403; reason
 export function checkAccess(req: IncomingMessage, o: AccessOptions, queryToken?: string): AccessResult {
   if (!o.token && !o.basicAuth) {
     const addr = req.socket.remoteAddress ?? '';
-    if (LOOPBACK.has(addr)) return { ok: true };
-    return { ok: false, status: 403, reason: 'this dashboard has no token or basic auth configured, so it serves this machine only' };
+    const proxied = FORWARDED.find((h) => req.headers[h] !== undefined);
+    if (LOOPBACK.has(addr) && !proxied) return { ok: true };
+    const why = proxied ? ` (this request came through a proxy: ${proxied})` : '';
+    return { ok: false, status: 403, reason: `this dashboard has no token or basic auth configured, so it serves this machine only${why}` };
   }
   const header = req.headers.authorization ?? '';
   if (o.token) {

@@ -3,13 +3,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventHistory, applyTaskEvent, type Celeriac, type CeleryEvent, type TaskRecord } from '@celeriac/core';
-import { act, aliveFromEvents, listTasks, listed, overview, showTask, HttpError } from './api';
+import { act, aliveFromEvents, listDeadLetters, listTasks, listed, overview, redriveAllDeadLetters, redriveDeadLetter, showTask, HttpError } from './api';
 import { TOKEN_COOKIE, checkAccess, type AccessOptions } from './auth';
 import { DashboardMetrics } from './metrics';
 import { page } from './page';
 
 export interface DashboardOptions extends AccessOptions {
-  /** Hide and refuse the actions (revoke, terminate, retry). @default false */
+  /** Hide and refuse the actions (revoke, terminate, retry, redrive dead letters). @default false */
   readOnly?: boolean;
   /** The path the dashboard is served under (`/admin/tasks`); '' at the root. @default '' */
   basePath?: string;
@@ -195,13 +195,17 @@ export class Dashboard {
     if (method === 'GET' && path === '/api/stream') return this.#stream(req, res);
     const one = /^\/api\/tasks\/([^/]+)$/.exec(path);
     if (method === 'GET' && one) return json(res, 200, await showTask(this.app, this.history, decodeURIComponent(one[1]!)));
+    if (method === 'GET' && path === '/api/dead-letters') return json(res, 200, await listDeadLetters(this.app, url.searchParams));
     const action = /^\/api\/tasks\/([^/]+)\/(revoke|terminate|retry)$/.exec(path);
-    if (action) {
+    const redrive = /^\/api\/dead-letters\/(?:([^/]+)\/)?redrive$/.exec(path);
+    if (action || redrive) {
       if (method !== 'POST') return json(res, 405, { error: `${path} takes POST` }, { allow: 'POST' });
       if (this.readOnly) return json(res, 403, { error: 'this dashboard is read-only' });
       if (req.headers[ACTION_HEADER] !== '1') return json(res, 403, { error: `actions need the header ${ACTION_HEADER}: 1` });
       await readBody(req);
-      return json(res, 200, await act(this.app, this.history, decodeURIComponent(action[1]!), action[2]!));
+      if (action) return json(res, 200, await act(this.app, this.history, decodeURIComponent(action[1]!), action[2]!));
+      const id = redrive![1];
+      return json(res, 200, id === undefined ? await redriveAllDeadLetters(this.app) : await redriveDeadLetter(this.app, decodeURIComponent(id)));
     }
     return json(res, 404, { error: `no such page: ${path}` });
   }

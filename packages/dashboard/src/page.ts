@@ -15,7 +15,7 @@ form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:8px}input,select,
 button{cursor:pointer;background:#2b6cb0;color:#fff;border-color:#2b6cb0}button.danger{background:#b83232;border-color:#b83232}
 .mono{font-family:ui-monospace,monospace;font-size:12px}.grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}
 pre{background:#f5f6f8;padding:8px;overflow:auto;max-height:300px;white-space:pre-wrap}dl{display:grid;grid-template-columns:140px 1fr;gap:4px 12px;margin:0}dt{color:#55606e}
-#workers td{white-space:nowrap}.muted{color:#7a8594}#detail[hidden]{display:none}.actions{display:flex;gap:8px;margin:8px 0}a{color:#2b6cb0;cursor:pointer}
+#workers td{white-space:nowrap}.muted{color:#7a8594}[hidden]{display:none!important}.actions{display:flex;gap:8px;margin:8px 0}a{color:#2b6cb0;cursor:pointer}
 `;
 
 const SCRIPT = `
@@ -79,6 +79,29 @@ function renderOverview(o) {
   for (const x of o.queues) q.append(el('tr', {}, el('td', {}, x.name), el('td', {}, x.length)));
   q.append(el('tr', {}, el('td', { class: 'muted' }, 'delayed (countdown / eta)'), el('td', {}, o.delayed)));
   q.append(el('tr', {}, el('td', { class: 'muted' }, 'dead letters'), el('td', {}, o.deadLetters)));
+  if (o.deadLetters !== deadSeen) { deadSeen = o.deadLetters; loadDead(); }
+}
+let deadSeen = null;
+async function loadDead() {
+  let d; try { d = await api('api/dead-letters?limit=100'); } catch (e) { $('#dead-count').textContent = e.message; return; }
+  const body = $('#dead tbody'); body.replaceChildren();
+  const per = Object.entries(d.byQueue).map(([q, n]) => q + ': ' + n).join(', ');
+  $('#dead-count').textContent = d.total + ' letter(s)' + (per ? ' — ' + per : '') + (d.total > d.deadLetters.length ? ' (oldest ' + d.deadLetters.length + ' shown)' : '');
+  for (const x of d.deadLetters) {
+    const cell = el('td', {});
+    if (!cfg.readOnly && x.id) cell.append(el('button', { class: 'redrive', onclick: () => redrive(x.id) }, 'Redrive'));
+    body.append(el('tr', { 'data-id': x.id || '' }, el('td', {}, '#' + x.n), el('td', {}, x.queue), el('td', {}, x.task || '?'), el('td', { class: 'mono' }, x.id || '?'),
+      el('td', { class: 'mono' }, x.args ? JSON.stringify(x.args) + (x.kwargs && Object.keys(x.kwargs).length ? ' ' + JSON.stringify(x.kwargs) : '') : ''),
+      el('td', {}, x.reason), el('td', {}, new Date(x.at).toLocaleTimeString()), el('td', {}, x.worker), cell));
+  }
+  if (!d.deadLetters.length) body.append(el('tr', {}, el('td', { colspan: '9', class: 'muted' }, 'No dead letters.')));
+  $('#redrive-all').hidden = cfg.readOnly || !d.total;
+}
+async function redrive(id) {
+  const path = id ? 'api/dead-letters/' + encodeURIComponent(id) + '/redrive' : 'api/dead-letters/redrive';
+  try { const r = await api(path, { method: 'POST', headers: hdrs }); $('#message').textContent = id ? 'redrive: ' + id : 'redrive: ' + r.redriven + ' letter(s)'; }
+  catch (e) { $('#message').textContent = 'redrive failed: ' + e.message; }
+  loadDead();
 }
 async function action(id, what) {
   try { const r = await api('api/tasks/' + encodeURIComponent(id) + '/' + what, { method: 'POST', headers: hdrs }); $('#message').textContent = what + ': ' + (r.task_id || id); }
@@ -105,6 +128,7 @@ async function show(id) {
       el('dt', {}, 'exception'), el('dd', { class: 'mono' }, t.exception || '')),
     t.traceback ? el('pre', {}, t.traceback) : '', el('h2', {}, 'Timeline'), tl, el('h2', {}, 'Children'), d.children.length ? kids : el('p', { class: 'muted' }, 'none'));
 }
+$('#redrive-all').addEventListener('click', () => redrive(null));
 $('#filters').addEventListener('submit', (e) => { e.preventDefault(); loadTasks(); });
 api('api/overview').then(renderOverview);
 loadTasks().then(() => { const m = /^#task\\/(.+)$/.exec(location.hash); if (m) show(decodeURIComponent(m[1])); });
@@ -147,6 +171,10 @@ export function page(basePath: string, readOnly: boolean): string {
 <table id="tasks"><thead><tr><th>id</th><th>name</th><th>state</th><th>args</th><th>kwargs</th><th>worker</th><th>received</th><th>runtime</th></tr></thead><tbody></tbody></table>
 </section>
 <section id="detail" hidden></section>
+<section><h2>Dead letters <span class="muted" id="dead-count"></span></h2>
+<div class="actions"><button type="button" id="redrive-all" hidden>Redrive all</button></div>
+<table id="dead"><thead><tr><th>#</th><th>queue</th><th>task</th><th>id</th><th>arguments</th><th>reason</th><th>when</th><th>worker</th><th></th></tr></thead><tbody></tbody></table>
+</section>
 </main>
 <script type="application/json" id="config">${config}</script>
 <script>${SCRIPT}</script>

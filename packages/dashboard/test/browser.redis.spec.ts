@@ -1,6 +1,6 @@
 // The dashboard in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core) while tasks run: a task
-// appears live, is found by an argument value, is revoked from its page; read-only mode hides the actions; a
-// wrong token is refused. DASHBOARD_SCREENSHOT=<file.png> also saves the screenshot the README shows.
+// appears live, is found by an argument value, is revoked from its page; a dead letter is redriven; read-only mode
+// hides the actions; a wrong token is refused. DASHBOARD_SCREENSHOT=<file.png> also saves the screenshot the README shows.
 import { chromium, type Browser } from 'playwright-core';
 import { startEnv, until, type Env } from './support/env';
 
@@ -59,6 +59,22 @@ it('shows a task live, finds it by an argument value, and revokes another from i
   await page.close();
 });
 
+it('redrives a dead letter from the page, and it then runs', async () => {
+  const { base } = await env.dashboard();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(base);
+  await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
+  const sent = await env.app.sendTask('shop.reject_once', ['browser-order']);
+  // NOTE: the list reloads when the overview (pushed every 2 s) shows a new dead-letter count.
+  await page.waitForSelector(`#dead tr[data-id="${sent.id}"] button.redrive`, { timeout: 10_000 });
+  expect(await page.textContent(`#dead tr[data-id="${sent.id}"]`)).toContain('stock for browser-order not counted yet');
+  await page.click(`#dead tr[data-id="${sent.id}"] button.redrive`);
+  await page.waitForFunction((id) => document.getElementById('message')?.textContent === `redrive: ${id}`, sent.id);
+  expect(await sent.get({ timeout: 5_000 })).toBe('shipped browser-order');
+  await page.waitForSelector(`#dead tr[data-id="${sent.id}"]`, { state: 'detached', timeout: 5_000 });
+  await page.close();
+});
+
 it('read-only mode hides the actions', async () => {
   const { base } = await env.dashboard({ readOnly: true });
   const r = await env.app.sendTask('shop.order', ['read-only', 1]);
@@ -69,6 +85,10 @@ it('read-only mode hides the actions', async () => {
   await page.waitForSelector('#detail h2');
   expect(await page.textContent('header')).toContain('read-only');
   expect(await page.$$('#detail button')).toHaveLength(0);
+  const dead = await env.app.sendTask('shop.reject_once', ['read-only-order']);
+  await page.waitForSelector(`#dead tr[data-id="${dead.id}"]`, { timeout: 10_000 });
+  expect(await page.$$('#dead button.redrive')).toHaveLength(0);
+  expect(await page.isHidden('#redrive-all')).toBe(true);
   await page.close();
 });
 

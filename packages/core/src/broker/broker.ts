@@ -207,8 +207,11 @@ export interface Broker {
   releaseDedup?(key: string, taskId: string): Promise<void>;
   /** Dead letters oldest first, from 0-based `start`. */
   deadLetterRange?(start: number, count: number): Promise<DeadLetter[]>;
-  /** Sends the dead letter at 1-based position `n` (oldest first) back to its queue, in one step. */
-  redriveDeadLetter?(n: number): Promise<boolean>;
+  /**
+   * Sends the dead letter at 1-based position `n` (oldest first) back to its queue, in one step. With `taskId`,
+   * only if that letter's message is that task's (false otherwise: the list changed since it was read).
+   */
+  redriveDeadLetter?(n: number, taskId?: string): Promise<boolean>;
   /** Sends up to `max` of the oldest dead letters back to their queues, each moved in one step; returns how many. */
   redriveDeadLetters?(max: number): Promise<number>;
   /** Deletes up to `max` of the oldest dead letters; returns how many. */

@@ -262,8 +262,18 @@ export class MemoryBroker implements Broker {
     return this.#state.dead.slice(start, start + Math.max(0, count));
   }
 
-  async redriveDeadLetter(n: number): Promise<boolean> {
+  async redriveDeadLetter(n: number, taskId?: string): Promise<boolean> {
     this.#open();
+    if (taskId) {
+      const at = this.#state.dead[n - 1];
+      let id: unknown;
+      try {
+        id = at && (JSON.parse(at.raw) as { headers?: { id?: unknown } }).headers?.id;
+      } catch {
+        id = undefined;
+      }
+      if (id !== taskId) return false;
+    }
     const [letter] = n >= 1 ? this.#state.dead.splice(n - 1, 1) : [];
     if (!letter) return false;
     this.#resend(letter);

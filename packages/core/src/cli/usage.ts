@@ -147,10 +147,11 @@ ${APP}
   dashboard: `Usage: celeriac dashboard -A <module> [--port 5555] [--bind 127.0.0.1] [--read-only]
 
 Serves the web dashboard (the optional package @celeriac/dashboard): workers, queues, the task history with
-filters and search by id or argument value, live updates, revoke / terminate / retry, and Prometheus /metrics.
+filters and search by id or argument value, dead letters, live updates, revoke / terminate / retry / redrive, and
+Prometheus /metrics.
 Workers need task events on (celeriac worker -E) for tasks to appear.
 Access: set CELERIAC_DASHBOARD_TOKEN (Authorization: Bearer <token>, or open /?token=<token> once) or
-CELERIAC_DASHBOARD_BASIC_AUTH=<user>:<password>; with neither it answers requests from this machine only.
+CELERIAC_DASHBOARD_BASIC_AUTH=<user>:<password>; with neither it answers requests from this machine only (none a proxy forwarded).
 
 Options:
 ${APP}

@@ -270,8 +270,8 @@ export class RedisBroker implements Broker {
     return rows.reverse().map((r) => JSON.parse(r) as DeadLetter);
   }
 
-  async redriveDeadLetter(n: number): Promise<boolean> {
-    const moved = await this.#conn.run('redrive', (c) => withScripts(c).celeriacRedrive(celeriacKeys.deadLetter, celeriacKeys.queues, 'at', n));
+  async redriveDeadLetter(n: number, taskId?: string): Promise<boolean> {
+    const moved = await this.#conn.run('redrive', (c) => withScripts(c).celeriacRedrive(celeriacKeys.deadLetter, celeriacKeys.queues, 'at', n, taskId ?? ''));
     return moved > 0;
   }
 

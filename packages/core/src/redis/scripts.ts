@@ -27,7 +27,7 @@ export interface Scripts {
   celeriacSlotReap(index: string, workers: string, timeout: number, slotsPrefix: string, waitPrefix: string): Promise<number>;
   celeriacPublishOnce(dedup: string, list: string, binding: string, queues: string, taskId: string, ttl: number, raw: string, member: string, queue: string): Promise<string | null>;
   celeriacDedupRelease(dedup: string, taskId: string): Promise<number>;
-  celeriacRedrive(deadLetter: string, queues: string, mode: 'at' | 'oldest', n: number): Promise<number>;
+  celeriacRedrive(deadLetter: string, queues: string, mode: 'at' | 'oldest', n: number, taskId?: string): Promise<number>;
   celeriacBeatClaim(beat: string, list: string, binding: string, queues: string, entry: string, last: string, due: number, raw: string, member: string, queue: string): Promise<[number, string, number]>;
   celeriacEvents(history: string, channelPrefix: string, historyMax: number, ...triples: string[]): Promise<number>;
 }

@@ -1,6 +1,6 @@
 // A real redis-server of the suite's own, a celeriac app with a few tasks and a worker with task events, and
 // dashboards on free loopback ports.
-import { consoleLogger, createApp, type Celeriac, type Worker } from '@celeriac/core';
+import { Reject, consoleLogger, createApp, type Celeriac, type Worker } from '@celeriac/core';
 import { createDashboard, type Dashboard, type DashboardOptions } from '@celeriac/dashboard';
 import { startRedis, type RedisServer } from '../../../core/test/support/redis-server';
 
@@ -24,6 +24,15 @@ export function defineTasks(app: Celeriac): void {
   app.task('shop.flaky_once', (order: string) => {
     if (failures++ === 0) throw new Error(`payment for ${order} declined`);
     return `paid ${order}`;
+  });
+  // NOTE: each order's first delivery is rejected (dead-lettered); once redriven it runs.
+  const seen = new Set<string>();
+  app.task('shop.reject_once', (order: string) => {
+    if (!seen.has(order)) {
+      seen.add(order);
+      throw new Reject(`stock for ${order} not counted yet`);
+    }
+    return `shipped ${order}`;
   });
 }
 

@@ -13,6 +13,14 @@ describe('checkAccess', () => {
     expect(checkAccess(req('203.0.113.9'), {})).toMatchObject({ ok: false, status: 403, reason: expect.stringContaining('serves this machine only') });
   });
 
+  it('with nothing configured, a request a proxy forwarded is refused even from loopback', () => {
+    for (const h of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+      expect(checkAccess(req('127.0.0.1', { [h]: '127.0.0.1' }), {})).toMatchObject({ ok: false, status: 403, reason: expect.stringContaining(`came through a proxy: ${h}`) });
+    }
+    // NOTE: with a token, forwarding does not matter.
+    expect(checkAccess(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer t' }), { token: 't' })).toEqual({ ok: true });
+  });
+
   it('with a token configured, loopback is not enough', () => {
     expect(checkAccess(req('127.0.0.1'), { token: 't' })).toMatchObject({ ok: false, status: 401, reason: 'credentials required' });
     expect(checkAccess(req('203.0.113.9', { authorization: 'Bearer t' }), { token: 't' })).toEqual({ ok: true });

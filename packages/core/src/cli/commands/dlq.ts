@@ -1,8 +1,8 @@
 // `celeriac dlq list | show <n> | redrive [--all | <n>] | purge`: the dead-letter list, numbered oldest first
 // (#1 is the oldest; numbers stay put as new letters arrive).
-import type { Broker, DeadLetter } from '../../broker/broker';
+import type { Broker } from '../../broker/broker';
+import { describeDeadLetter } from '../../broker/dead-letter';
 import { CeleriacError, ConfigurationError } from '../../errors';
-import { decodeMessage } from '../../protocol/message';
 import type { Flags } from '../args';
 import { appFor } from '../connect';
 import { interruptible, progress } from '../progress';
@@ -13,33 +13,7 @@ type Ops = Required<Pick<Broker, 'deadLetterRange' | 'redriveDeadLetter' | 'redr
 const DEFAULT_BATCH = 500;
 const DEFAULT_LIMIT = 50;
 
-/** What `dlq list` / `dlq show` print per letter: the message's task, id and arguments when it can be read. */
-export interface DeadLetterView {
-  n: number;
-  queue: string;
-  reason: string;
-  at: string;
-  worker: string;
-  task: string | null;
-  id: string | null;
-  args?: unknown[];
-  kwargs?: Record<string, unknown>;
-  raw?: string;
-}
-
-function view(d: DeadLetter, n: number, full: boolean): DeadLetterView {
-  const out: DeadLetterView = { n, queue: d.queue, reason: d.reason, at: new Date(d.at).toISOString(), worker: d.worker, task: null, id: null };
-  try {
-    const msg = decodeMessage(d.raw, d.queue);
-    out.task = msg.task;
-    out.id = msg.id;
-    if (full) Object.assign(out, { args: msg.args, kwargs: msg.kwargs });
-  } catch {
-    // NOTE: a malformed message (the reason says why) has no task to show; `show` prints its raw text.
-  }
-  if (full) out.raw = d.raw;
-  return out;
-}
+const view = describeDeadLetter;
 
 function ops(broker: Broker): Ops {
   if (!broker.deadLetterRange || !broker.redriveDeadLetter || !broker.redriveDeadLetters || !broker.purgeDeadLetters) {

@@ -6,6 +6,7 @@
     KEYS[2]     celeriac.queues
     ARGV[1]     'at': the dead letter at 1-based position ARGV[2] from the oldest; 'oldest': up to ARGV[2] oldest
     ARGV[2]     position or count
+    ARGV[3]     ('at', optional) a task id: the letter is sent back only if its message is that task's
   Output:
     how many were sent back
 ]]
@@ -21,6 +22,13 @@ local function target(entry)
   local key = e.queue
   if step > 0 then key = e.queue .. '\6\22' .. step end
   return key, e.raw, e.queue
+end
+
+-- Whether the letter's message is task `id` (Celery message protocol 2: headers.id).
+local function owns(entry, id)
+  local e = cjson.decode(entry)
+  local ok, env = pcall(cjson.decode, e.raw)
+  return ok and type(env) == 'table' and type(env.headers) == 'table' and env.headers.id == id
 end
 
 local function send(entry)
@@ -39,6 +47,7 @@ local n = tonumber(ARGV[2])
 if ARGV[1] == 'at' then
   local entry = redis.call('LINDEX', KEYS[1], -n)
   if not entry or not target(entry) then return 0 end
+  if ARGV[3] and ARGV[3] ~= '' and not owns(entry, ARGV[3]) then return 0 end
   redis.call('LREM', KEYS[1], -1, entry)
   return send(entry)
 end
