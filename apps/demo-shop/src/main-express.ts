@@ -4,15 +4,20 @@ import express, { type ErrorRequestHandler, type Response } from 'express';
 import { celeriac } from '@celeriac/express';
 import { MAIL_QUEUE } from './mail';
 import { BODY_LIMIT, bodyErrorAnswer, Shop, type Answer } from './shop';
-import { createShopApp, defineMailTask } from './tasks';
+import { SHOP_QUEUE } from './cleanup';
+import { createShopApp, defineCleanupTask, defineMailTask } from './tasks';
 import { runMain } from './run';
 
 export async function main() {
   const shop = await Shop.start('Express');
   const app = createShopApp();
   const sendRegisterActiveMail = defineMailTask(app, shop.mailDeps);
-  const worker = shop.settings.embeddedWorker ? app.worker({ queues: [MAIL_QUEUE] }) : null;
-  await worker?.start();
+  defineCleanupTask(app, shop);
+  // The web process runs its own queue (the clean-up); on memory:// the mail task too. Beat sends the clean-up.
+  const worker = app.worker({ queues: shop.settings.embeddedWorker ? [SHOP_QUEUE, MAIL_QUEUE] : [SHOP_QUEUE] });
+  await worker.start();
+  const beat = app.beat();
+  await beat.start();
 
   const tasks = celeriac({ app, prefix: '/tasks' });
   const server = express();
@@ -38,6 +43,7 @@ export async function main() {
   const port = (http.address() as { port: number }).port;
   console.log(shop.banner(shop.listening(port)));
   return async () => {
+    await beat.close();
     await tasks.close(); // ends open event streams, closes the app and its worker (warm)
     await new Promise<void>((resolve) => http.close(() => resolve()));
     await shop.close();

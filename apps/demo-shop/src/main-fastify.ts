@@ -5,13 +5,17 @@ import { errorReply } from '@celeriac/core';
 import { celeriac } from '@celeriac/fastify';
 import { MAIL_QUEUE } from './mail';
 import { BODY_LIMIT, bodyErrorAnswer, Shop, type Answer } from './shop';
-import { createShopApp, defineMailTask } from './tasks';
+import { SHOP_QUEUE } from './cleanup';
+import { createShopApp, defineCleanupTask, defineMailTask } from './tasks';
 import { runMain } from './run';
 
 export async function main() {
   const shop = await Shop.start('Fastify');
   const app = createShopApp();
   const sendRegisterActiveMail = defineMailTask(app, shop.mailDeps);
+  defineCleanupTask(app, shop);
+  // Beat sends the clean-up when due (any number of web replicas: each run is sent once).
+  const beat = app.beat();
 
   const fastify = Fastify({ bodyLimit: BODY_LIMIT, logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   await fastify.register(celeriac, {
@@ -19,7 +23,8 @@ export async function main() {
     closeApp: true,
     errorHandler: false, // ours below answers body errors, then celeriac's as the plugin would (core's errorReply)
     routes: { prefix: '/tasks' },
-    worker: shop.settings.embeddedWorker ? { queues: [MAIL_QUEUE] } : undefined,
+    // The web process runs its own queue (the clean-up); on memory:// the mail task too.
+    worker: { queues: shop.settings.embeddedWorker ? [SHOP_QUEUE, MAIL_QUEUE] : [SHOP_QUEUE] },
   });
   const send = (reply: import('fastify').FastifyReply, a: Answer) => reply.code(a.statusCode).type(a.contentType).send(a.body);
 
@@ -36,9 +41,13 @@ export async function main() {
     if (c) return reply.code(c.statusCode).headers(c.headers).send(c.body);
     throw err; // Fastify's default answer
   });
-  fastify.addHook('onClose', () => shop.close());
+  fastify.addHook('onClose', async () => {
+    await beat.close();
+    await shop.close();
+  });
 
   await fastify.listen({ port: shop.settings.port, host: shop.settings.host });
+  await beat.start();
   const port = (fastify.server.address() as { port: number }).port;
   console.log(shop.banner(shop.listening(port)));
   return () => fastify.close();

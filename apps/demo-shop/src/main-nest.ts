@@ -19,7 +19,8 @@ import {
 import { APP_FILTER, BaseExceptionFilter, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Response } from 'express';
-import { CeleriacExceptionFilter, CeleriacModule, Task, currentTask } from '@celeriac/nest';
+import { CeleriacExceptionFilter, CeleriacModule, Periodic, Task, currentTask } from '@celeriac/nest';
+import { CLEANUP_ENTRY, CLEANUP_TASK, SHOP_QUEUE, cleanupUnactivated } from './cleanup';
 import { MAIL_QUEUE, MAIL_TASK, MAIL_TASK_OPTIONS, sendRegisterActiveMail } from './mail';
 import { BODY_LIMIT, bodyErrorAnswer, Shop, type Answer } from './shop';
 import { readSettings } from './settings';
@@ -32,6 +33,18 @@ export class MailService {
   @Task({ name: MAIL_TASK, ...MAIL_TASK_OPTIONS })
   async sendRegisterActiveMail(email: string, username: string, token: string): Promise<string> {
     return sendRegisterActiveMail(currentTask(), this.shop.mailDeps, email, username, token);
+  }
+}
+
+@Injectable()
+export class CleanupService {
+  constructor(private readonly shop: Shop) {}
+
+  // NOTE: the interval is read when this class is defined; main() has already checked it (readSettings).
+  @Task({ name: CLEANUP_TASK, queue: SHOP_QUEUE })
+  @Periodic(`${process.env.DEMO_CLEANUP_EVERY || 60}s`, { name: CLEANUP_ENTRY })
+  cleanupUnactivated(): { removed: string[] } {
+    return cleanupUnactivated(this.shop);
   }
 }
 
@@ -91,13 +104,16 @@ export class AppModule {
           name: 'demo-shop',
           namespace: 'CELERIAC',
           statusRoutes: { path: 'tasks' },
-          worker: shop.settings.embeddedWorker ? { queues: [MAIL_QUEUE] } : false,
+          // The web process runs its own queue (the clean-up); on memory:// the mail task too. Beat sends the clean-up.
+          worker: { queues: shop.settings.embeddedWorker ? [SHOP_QUEUE, MAIL_QUEUE] : [SHOP_QUEUE] },
+          beat: true,
         }),
       ],
       controllers: [ShopController],
       providers: [
         { provide: Shop, useValue: shop },
         MailService,
+        CleanupService,
         { provide: APP_FILTER, useClass: BodyErrorFilter },
         { provide: APP_FILTER, useClass: CeleriacExceptionFilter }, // Redis down: 503 with Retry-After
       ],

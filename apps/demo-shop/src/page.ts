@@ -165,6 +165,6 @@ export function outboxPage(mails: readonly CaughtMail[] | null, relay: string | 
 export function activationPage(username: string | null): string {
   const content = username
     ? `<h1 id="result">Account activated</h1><p>Welcome, <b id="username">${escapeHtml(username)}</b>: your account is active. Happy shopping!</p>`
-    : '<h1 id="result">Unknown activation link</h1><p>This link is not one the shop sent. Register on the <a href="/">shop page</a>.</p>';
+    : '<h1 id="result">Unknown activation link</h1><p>This link is not one the shop sent, or it expired (registrations not activated in time are removed). Register on the <a href="/">shop page</a>.</p>';
   return layout('Activation', null, `<main class="narrow"><div class="card">${content}</div></main>`);
 }

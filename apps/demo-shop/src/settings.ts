@@ -23,6 +23,10 @@ export interface DemoSettings {
   failFirst: number;
   /** DEMO_PUBLIC_URL: the base of activation links (default http://localhost:<PORT>). */
   publicUrl: string | null;
+  /** DEMO_UNACTIVATED_TTL (seconds, default 600): registrations not activated within it are removed. */
+  unactivatedTtlMs: number;
+  /** DEMO_CLEANUP_EVERY (seconds, default 60): how often the periodic clean-up runs. */
+  cleanupEveryMs: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
@@ -30,6 +34,12 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > max) throw new DemoConfigError(`${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(raw)}`);
   return Number(raw);
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = int(env, name, fallback, 86_400);
+  if (n === 0) throw new DemoConfigError(`${name} must be at least 1 (seconds), got 0`);
+  return n;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): DemoSettings {
@@ -56,5 +66,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): DemoSettings
     smtpPort: int(env, 'DEMO_SMTP_PORT', embeddedWorker ? 0 : 2525, 65535),
     failFirst: int(env, 'DEMO_SMTP_FAIL_FIRST', 0, 10),
     publicUrl: publicUrl?.replace(/\/$/, '') ?? null,
+    unactivatedTtlMs: positive(env, 'DEMO_UNACTIVATED_TTL', 600) * 1000,
+    cleanupEveryMs: positive(env, 'DEMO_CLEANUP_EVERY', 60) * 1000,
   };
 }

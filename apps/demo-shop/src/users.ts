@@ -79,6 +79,18 @@ export class UserStore {
     return user;
   }
 
+  /** Removes the users not activated within `ttlMs` of registering; returns their usernames. */
+  removeUnactivated(ttlMs: number, now = Date.now()): string[] {
+    const removed: string[] = [];
+    for (const [key, u] of this.byName) {
+      if (u.active || now - u.createdAt.getTime() < ttlMs) continue;
+      this.byName.delete(key);
+      this.byToken.delete(u.token);
+      removed.push(u.username);
+    }
+    return removed;
+  }
+
   get(username: string): User | undefined {
     return this.byName.get(username.toLowerCase());
   }

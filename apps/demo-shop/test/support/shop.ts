@@ -224,6 +224,21 @@ export function describeShop(framework: 'nest' | 'fastify' | 'express'): void {
     });
   });
 
+  describe('the periodic clean-up (beat in the web process): DEMO_UNACTIVATED_TTL=1, DEMO_CLEANUP_EVERY=1', () => {
+    test('a registration not activated in time is removed: its username is free again and its link has expired', async () => {
+      const { base } = await launch(entry, { PORT: '0', DEMO_UNACTIVATED_TTL: '1', DEMO_CLEANUP_EVERY: '1' });
+      const user = { email: `late-${framework}@example.com`, username: `late-${framework}`, password: 'long enough' };
+      expect((await post(base, JSON.stringify(user))).status).toBe(202);
+      const link = await until('the activation mail', async () => {
+        const { mails } = (await (await fetch(`${base}/outbox.json`)).json()) as { mails: { to: string[]; text: string }[] };
+        return mails.find((m) => m.to.includes(user.email))?.text.match(/https?:\/\/\S+\/activate\/\S+/)?.[0];
+      });
+      // Beat sends the clean-up every second; the user goes once a run sees it older than a second.
+      await until('the username free again', async () => ((await post(base, JSON.stringify(user))).status === 202 ? true : undefined), 20_000);
+      expect((await fetch(link.replace(/^https?:\/\/[^/]+/, base))).status).toBe(404);
+    });
+  });
+
   describe('on Redis, the worker in its own process', () => {
     let base: string;
     beforeAll(async () => {

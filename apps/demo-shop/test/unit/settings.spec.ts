@@ -4,7 +4,7 @@ import { parseMail } from '../../src/outbox';
 import { UserStore, validateRegistration } from '../../src/users';
 
 test('defaults: port 3000 on loopback, memory:// runs the worker in the web process, SMTP on a free port', () => {
-  expect(readSettings({})).toEqual({ port: 3000, host: '127.0.0.1', brokerUrl: 'memory://', embeddedWorker: true, smtpUrl: null, smtpPort: 0, failFirst: 0, publicUrl: null });
+  expect(readSettings({})).toEqual({ port: 3000, host: '127.0.0.1', brokerUrl: 'memory://', embeddedWorker: true, smtpUrl: null, smtpPort: 0, failFirst: 0, publicUrl: null, unactivatedTtlMs: 600_000, cleanupEveryMs: 60_000 });
   expect(readSettings({ CELERIAC_BROKER_URL: 'redis://127.0.0.1:6379/0' })).toMatchObject({ embeddedWorker: false, smtpPort: 2525 });
   expect(readSettings({ DEMO_PUBLIC_URL: 'https://shop.example.com/' }).publicUrl).toBe('https://shop.example.com');
 });
@@ -16,6 +16,8 @@ test.each([
   [{ SMTP_URL: 'not a url' }, /SMTP_URL must be smtp:\/\/\[user:pass@\]host\[:port\]/],
   [{ SMTP_URL: 'http://mail.example.com' }, /SMTP_URL must start with smtp:\/\/ or smtps:\/\/, got http:\/\//],
   [{ DEMO_PUBLIC_URL: 'localhost:3000' }, /DEMO_PUBLIC_URL must be http\(s\):\/\/host\[:port\]/],
+  [{ DEMO_UNACTIVATED_TTL: '0' }, /DEMO_UNACTIVATED_TTL must be at least 1 \(seconds\), got 0/],
+  [{ DEMO_CLEANUP_EVERY: '1m' }, /DEMO_CLEANUP_EVERY must be a whole number from 0 to 86400, got "1m"/],
 ])('%j is refused', (env, message) => {
   expect(() => readSettings(env)).toThrow(message);
 });
@@ -32,6 +34,21 @@ test('registration: validation messages, taken username and e-mail, activation',
   expect(() => users.register({ email: 'ANN@example.com', username: 'ann2', password: 'correct horse' })).toThrow(expect.objectContaining({ statusCode: 409 }));
   expect(users.activate('nope')).toBeNull();
   expect(users.activate(ann.token)?.active).toBe(true);
+});
+
+test('the clean-up removes only registrations older than the TTL that were not activated', () => {
+  const users = new UserStore();
+  const now = Date.now();
+  const old = users.register({ email: 'old@example.com', username: 'old', password: 'correct horse' });
+  const activated = users.register({ email: 'act@example.com', username: 'act', password: 'correct horse' });
+  users.activate(activated.token);
+  users.register({ email: 'new@example.com', username: 'new', password: 'correct horse' });
+  old.createdAt = activated.createdAt = new Date(now - 61_000);
+  expect(users.removeUnactivated(60_000, now)).toEqual(['old']);
+  expect(users.activate(old.token)).toBeNull();
+  expect(users.get('act')?.active).toBe(true);
+  expect(users.get('new')).toBeDefined();
+  expect(users.register({ email: 'old@example.com', username: 'old', password: 'correct horse' }).username).toBe('old');
 });
 
 test('parseMail reads quoted-printable bodies and encoded subjects', () => {
