@@ -1,19 +1,18 @@
 // The dashboard in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core) while tasks run: a task
 // appears live, is found by an argument value, is revoked from its page; a dead letter is redriven; read-only mode
 // hides the actions; a wrong token is refused. DASHBOARD_SCREENSHOT=<file.png> also saves the screenshot the README shows.
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { startEnv, until, type Env } from './support/env';
 
 jest.setTimeout(60_000);
-
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let env: Env;
 let browser: Browser;
 
 beforeAll(async () => {
   env = await startEnv('browser');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

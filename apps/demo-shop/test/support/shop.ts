@@ -4,13 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { freePort, startRedis, type RedisServer } from '../../../../packages/core/test/support/redis-server';
+import { launchChromium } from '../../../../packages/dashboard/test/support/chromium';
 
 const DIST = join(__dirname, '../../dist');
 export const OUTPUT = join(__dirname, '../../test-output');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface Child {
   proc: ChildProcess;
@@ -162,7 +162,7 @@ export function describeShop(framework: 'nest' | 'fastify' | 'express'): void {
   jest.setTimeout(60_000);
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
-    [browser, redis] = await Promise.all([chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS }), startRedis()]);
+    [browser, redis] = await Promise.all([launchChromium(), startRedis()]);
   });
   afterAll(async () => {
     await Promise.all(children.map(stop));
