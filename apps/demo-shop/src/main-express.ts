@@ -2,9 +2,8 @@
 // GET /tasks/:id (JSON) and /tasks/:id/events (SSE), and an error handler; on memory:// a worker runs in this process.
 import express, { type ErrorRequestHandler, type Response } from 'express';
 import { celeriac } from '@celeriac/express';
-import { MAIL_QUEUE } from './mail';
 import { BODY_LIMIT, bodyErrorAnswer, Shop, type Answer } from './shop';
-import { SHOP_QUEUE } from './cleanup';
+import { webQueues } from './cleanup';
 import { createShopApp, defineCleanupTask, defineMailTask } from './tasks';
 import { runMain } from './run';
 
@@ -14,7 +13,7 @@ export async function main() {
   const sendRegisterActiveMail = defineMailTask(app, shop.mailDeps);
   defineCleanupTask(app, shop);
   // The web process runs its own queue (the clean-up); on memory:// the mail task too. Beat sends the clean-up.
-  const worker = app.worker({ queues: shop.settings.embeddedWorker ? [SHOP_QUEUE, MAIL_QUEUE] : [SHOP_QUEUE] });
+  const worker = app.worker({ queues: webQueues(shop) });
   await worker.start();
   const beat = app.beat();
   await beat.start();

@@ -3,9 +3,8 @@
 import Fastify from 'fastify';
 import { errorReply } from '@celeriac/core';
 import { celeriac } from '@celeriac/fastify';
-import { MAIL_QUEUE } from './mail';
 import { BODY_LIMIT, bodyErrorAnswer, Shop, type Answer } from './shop';
-import { SHOP_QUEUE } from './cleanup';
+import { webQueues } from './cleanup';
 import { createShopApp, defineCleanupTask, defineMailTask } from './tasks';
 import { runMain } from './run';
 
@@ -24,7 +23,7 @@ export async function main() {
     errorHandler: false, // ours below answers body errors, then celeriac's as the plugin would (core's errorReply)
     routes: { prefix: '/tasks' },
     // The web process runs its own queue (the clean-up); on memory:// the mail task too.
-    worker: { queues: shop.settings.embeddedWorker ? [SHOP_QUEUE, MAIL_QUEUE] : [SHOP_QUEUE] },
+    worker: { queues: webQueues(shop) },
   });
   const send = (reply: import('fastify').FastifyReply, a: Answer) => reply.code(a.statusCode).type(a.contentType).send(a.body);
 

@@ -20,8 +20,8 @@ import { APP_FILTER, BaseExceptionFilter, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Response } from 'express';
 import { CeleriacExceptionFilter, CeleriacModule, Periodic, Task, currentTask } from '@celeriac/nest';
-import { CLEANUP_ENTRY, CLEANUP_TASK, SHOP_QUEUE, cleanupUnactivated } from './cleanup';
-import { MAIL_QUEUE, MAIL_TASK, MAIL_TASK_OPTIONS, sendRegisterActiveMail } from './mail';
+import { CLEANUP_ENTRY, CLEANUP_TASK, SHOP_QUEUE, cleanupUnactivated, webQueues } from './cleanup';
+import { MAIL_TASK, MAIL_TASK_OPTIONS, sendRegisterActiveMail } from './mail';
 import { BODY_LIMIT, bodyErrorAnswer, Shop, type Answer } from './shop';
 import { readSettings } from './settings';
 import { runMain } from './run';
@@ -105,7 +105,7 @@ export class AppModule {
           namespace: 'CELERIAC',
           statusRoutes: { path: 'tasks' },
           // The web process runs its own queue (the clean-up); on memory:// the mail task too. Beat sends the clean-up.
-          worker: { queues: shop.settings.embeddedWorker ? [SHOP_QUEUE, MAIL_QUEUE] : [SHOP_QUEUE] },
+          worker: { queues: webQueues(shop) },
           beat: true,
         }),
       ],
