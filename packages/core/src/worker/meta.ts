@@ -1,11 +1,26 @@
 // The result metas a worker stores, in Celery's shape.
-import { exceptionInfo, makeMeta, type ResultMeta } from '../protocol/result-meta';
+import { exceptionInfo, type ResultMeta } from '../protocol/result-meta';
 import type { TaskMessage } from '../protocol/message';
 import { States } from '../states';
+import { toNaiveUtcIso } from '../protocol/dates';
 import { SerializationError, SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError } from '../errors';
 import { findUnserializable } from '../serialize';
 
-const common = (msg: TaskMessage) => ({ groupId: msg.group, parentId: msg.parentId, name: msg.task });
+/** protocol's makeMeta for a message, without an options object: every task stores two of these (STARTED, SUCCESS). */
+function metaOf(msg: TaskMessage, status: string, result: unknown, traceback: string | null, children: unknown[], done: boolean): ResultMeta {
+  const meta: ResultMeta = {
+    status,
+    result: result === undefined ? null : result,
+    traceback,
+    children,
+    date_done: done ? toNaiveUtcIso(Date.now()) : null,
+    task_id: msg.id,
+  };
+  if (msg.group) meta.group_id = msg.group;
+  if (msg.parentId) meta.parent_id = msg.parentId;
+  if (msg.task) meta.name = msg.task;
+  return meta;
+}
 
 export function traceback(err: unknown): string | null {
   return err instanceof Error && err.stack ? err.stack : null;
@@ -23,24 +38,17 @@ export function failureInfo(err: unknown) {
 }
 
 export const metas = {
-  started: (msg: TaskMessage, hostname: string): ResultMeta =>
-    makeMeta(msg.id, States.STARTED, { pid: process.pid, hostname }, common(msg)),
-  success: (msg: TaskMessage, value: unknown, children: unknown[] = []): ResultMeta =>
-    makeMeta(msg.id, States.SUCCESS, value, { ...common(msg), children, done: true }),
-  failure: (msg: TaskMessage, err: unknown): ResultMeta =>
-    makeMeta(msg.id, States.FAILURE, failureInfo(err), { ...common(msg), traceback: traceback(err), done: true }),
+  started: (msg: TaskMessage, hostname: string): ResultMeta => metaOf(msg, States.STARTED, { pid: process.pid, hostname }, null, [], false),
+  success: (msg: TaskMessage, value: unknown, children: unknown[] = []): ResultMeta => metaOf(msg, States.SUCCESS, value, null, children, true),
+  failure: (msg: TaskMessage, err: unknown): ResultMeta => metaOf(msg, States.FAILURE, failureInfo(err), traceback(err), [], true),
   retry: (msg: TaskMessage, exc: unknown): ResultMeta =>
-    makeMeta(msg.id, States.RETRY, exc === null || exc === undefined ? null : failureInfo(exc), {
-      ...common(msg),
-      traceback: traceback(exc),
-      children: [[[msg.id, null], null]],
-    }),
+    metaOf(msg, States.RETRY, exc === null || exc === undefined ? null : failureInfo(exc), traceback(exc), [[[msg.id, null], null]], false),
   revoked: (msg: TaskMessage, reason: string): ResultMeta =>
-    makeMeta(msg.id, States.REVOKED, { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' }, { ...common(msg), done: true }),
+    metaOf(msg, States.REVOKED, { exc_type: 'TaskRevokedError', exc_message: [reason], exc_module: 'celery.exceptions' }, null, [], true),
   /** Celery's `NotRegistered(name)`: Python's get() raises celery.exceptions.NotRegistered. */
   notRegistered: (msg: TaskMessage): ResultMeta =>
-    makeMeta(msg.id, States.FAILURE, { exc_type: 'NotRegistered', exc_message: [msg.task], exc_module: 'celery.exceptions' }, { ...common(msg), done: true }),
-  custom: (msg: TaskMessage, state: string, meta: unknown): ResultMeta => makeMeta(msg.id, state, meta, common(msg)),
+    metaOf(msg, States.FAILURE, { exc_type: 'NotRegistered', exc_message: [msg.task], exc_module: 'celery.exceptions' }, null, [], true),
+  custom: (msg: TaskMessage, state: string, meta: unknown): ResultMeta => metaOf(msg, state, meta, null, [], false),
 };
 
 /**

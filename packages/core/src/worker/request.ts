@@ -71,6 +71,10 @@ export interface JobHost {
   reportError(err: unknown): void;
   /** The task function has ended; its concurrency slot is free while the outcome is written. */
   release(job: Job): void;
+  /** The job is over: stored and acked, given back, or left for recovery. */
+  finished(job: Job): void;
+  /** A write nothing waits for: its failure is reported (once for writes that share one promise). */
+  bestEffort(write: Promise<unknown>): void;
   emit<K extends keyof WorkerEvents>(event: K, ...args: WorkerEvents[K]): boolean;
   /** Celery's task events, when on (-E). */
   readonly events: TaskEvents | null;
@@ -104,12 +108,11 @@ function followUp(host: JobHost, parent: TaskMessage, sig: SignatureDict, args: 
   return host.app.producer.followUp(parent, sig, args);
 }
 
-async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean, runtime: number): Promise<void> {
-  const { msg } = job;
-  if (store || msg.callbacks?.length || msg.chain?.length) {
-    const unstorable = unstorableResult(msg, value);
-    if (unstorable) return onFailure(host, job, unstorable, store, runtime);
-  }
+const NONE: readonly TaskMessage[] = [];
+
+/** The messages a success sends: its callbacks (links) and the chain's next step. */
+function followUps(host: JobHost, msg: TaskMessage, value: unknown): readonly TaskMessage[] {
+  if (!msg.callbacks?.length && !msg.chain?.length) return NONE;
   const next: TaskMessage[] = [];
   for (const sig of msg.callbacks ?? []) next.push(followUp(host, msg, sig, sig.immutable ? sig.args : [value, ...sig.args]));
   if (msg.chain?.length) {
@@ -118,9 +121,19 @@ async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean
     m.chain = msg.chain.slice(0, -1);
     next.push(m);
   }
-  if (store) await storeMeta(host, metas.success(msg, value, next.map((m) => [[m.id, null], null])));
+  return next;
+}
+
+async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean, runtime: number): Promise<void> {
+  const { msg } = job;
+  if (store || msg.callbacks?.length || msg.chain?.length) {
+    const unstorable = unstorableResult(msg, value);
+    if (unstorable) return onFailure(host, job, unstorable, store, runtime);
+  }
+  const next = followUps(host, msg, value);
+  if (store) await storeMeta(host, metas.success(msg, value, next.length ? next.map((m) => [[m.id, null], null]) : []));
   for (const m of next) await send(host, m);
-  await chordPart(host, msg, States.SUCCESS, value);
+  if (msg.chord) await chordPart(host, msg, States.SUCCESS, value);
   await host.durable('ack', () => host.consumer.ack(job.delivery));
   if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] succeeded in ${(runtime / 1000).toFixed(3)}s`);
   host.events?.succeeded(msg, value, runtime);
@@ -181,7 +194,18 @@ export async function discard(host: JobHost, job: Job, reason: string): Promise<
   host.emit('revoked', { ...eventInfo(job.msg), reason });
 }
 
+/** Runs a job to its end (stored, acked, or given back); never rejects: the worker hears of it through `finished`. */
 export async function execute(host: JobHost, job: Job): Promise<void> {
+  try {
+    await runAndSettle(host, job);
+  } catch (err) {
+    host.reportError(err);
+  } finally {
+    host.finished(job);
+  }
+}
+
+async function runAndSettle(host: JobHost, job: Job): Promise<void> {
   const { msg, def } = job;
   if (host.isRevoked(msg.id)) return discard(host, job, 'revoked');
   if (msg.expires !== null && msg.expires <= Date.now()) return discard(host, job, 'expired');
@@ -189,7 +213,7 @@ export async function execute(host: JobHost, job: Job): Promise<void> {
   const store = !(msg.ignoreResult || (def.options.ignoreResult ?? settings.taskIgnoreResult));
   if (store && (def.options.trackStarted ?? settings.taskTrackStarted)) {
     // NOTE: best effort and not awaited: the same connection keeps it ahead of the final state.
-    host.app.backend.store(metas.started(msg, host.hostname), settings.resultExpires).catch((e) => host.reportError(e));
+    host.bestEffort(host.app.backend.store(metas.started(msg, host.hostname), settings.resultExpires));
   }
   if (host.logsDebug) host.logger.debug(`Task ${msg.task}[${msg.id}] started`);
   job.startedAt = Date.now();

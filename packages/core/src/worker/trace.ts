@@ -66,16 +66,24 @@ export interface RunRequest {
   updateState(state: string, meta: unknown): Promise<void>;
   /** Whether this call enforces the hard time limit itself (not when a pool kills the thread/child instead). @default true */
   hardLimit?: boolean;
-  /** Told how long the task function ran before it returned (its synchronous part), in ms. */
-  onSync?(ms: number): void;
 }
 
-/** The hard and soft time limits of a call (ms, or null): the message's, else the task's, else the app's. */
-export function timeLimits(msg: TaskMessage, def: TaskDefinition, settings: Readonly<Settings>): { hard: number | null; soft: number | null } {
-  return {
-    hard: msg.timeLimit[0] ?? def.options.timeLimit ?? settings.taskTimeLimit,
-    soft: msg.timeLimit[1] ?? def.options.softTimeLimit ?? settings.taskSoftTimeLimit,
-  };
+/** What a pool is told about a call it runs on its own event loop (main.ts). */
+export interface RunObserver {
+  /** How long the task function ran before it returned (its synchronous part), in ms. */
+  sync(req: RunRequest, ms: number): void;
+  /** The call has an outcome (before the returned promise resolves). */
+  ended(req: RunRequest): void;
+}
+
+/** The hard time limit of a call (ms, or null): the message's, else the task's, else the app's. */
+export function hardTimeLimit(msg: TaskMessage, def: TaskDefinition, settings: Readonly<Settings>): number | null {
+  return msg.timeLimit[0] ?? def.options.timeLimit ?? settings.taskTimeLimit;
+}
+
+/** The soft time limit of a call, found in the same order. */
+function softTimeLimit(msg: TaskMessage, def: TaskDefinition, settings: Readonly<Settings>): number | null {
+  return msg.timeLimit[1] ?? def.options.softTimeLimit ?? settings.taskSoftTimeLimit;
 }
 
 function retryLimit(req: RunRequest): number {
@@ -139,11 +147,17 @@ function makeContext(req: RunRequest, cancellation: Cancellation): TaskContext {
   };
 }
 
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 /** Calls the task function with its time limit; never rejects. */
-export function runTask(req: RunRequest): Promise<Outcome> {
+export function runTask(req: RunRequest, observer?: RunObserver): Promise<Outcome> {
   const { msg, def } = req;
   const cancellation = req.cancellation ?? new Cancellation();
-  const { hard, soft } = timeLimits(msg, def, req.settings);
+  const hard = hardTimeLimit(msg, def, req.settings);
+  const soft = softTimeLimit(msg, def, req.settings);
   const limit = req.hardLimit === false ? null : hard;
   // NOTE: one promise per task, settled by whichever comes first: the function, its time limit, or a cancel.
   return new Promise<Outcome>((resolve) => {
@@ -155,6 +169,7 @@ export function runTask(req: RunRequest): Promise<Outcome> {
       settled = true;
       if (timer) clearTimeout(timer);
       if (softTimer) clearTimeout(softTimer);
+      observer?.ended(req);
       resolve(outcome);
     };
     const failed = (err: unknown) => {
@@ -166,14 +181,15 @@ export function runTask(req: RunRequest): Promise<Outcome> {
     if (limit !== null) timer = setLongTimeout(() => cancellation.cancel(new TimeLimitExceeded(limit)), limit);
     if (soft !== null && (limit === null || soft < limit)) softTimer = setLongTimeout(() => cancellation.warn(new SoftTimeLimitExceeded(soft)), soft);
     try {
-      const args: unknown[] = def.bind ? [makeContext(req, cancellation), ...msg.args] : [...msg.args];
-      if (Object.keys(msg.kwargs).length) args.push(msg.kwargs);
-      const t0 = req.onSync ? performance.now() : 0;
+      // NOTE: the message's own args array is passed when nothing is added to it (one array less per task).
+      let args: unknown[] = def.bind ? [makeContext(req, cancellation), ...msg.args] : msg.args;
+      if (hasKeys(msg.kwargs)) args = args === msg.args ? [...args, msg.kwargs] : (args.push(msg.kwargs), args);
+      const t0 = observer ? performance.now() : 0;
       let value: unknown;
       try {
-        value = (def.fn as (...a: unknown[]) => unknown)(...args);
+        value = Reflect.apply(def.fn, undefined, args);
       } finally {
-        req.onSync?.(performance.now() - t0);
+        observer?.sync(req, performance.now() - t0);
       }
       if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
         (value as PromiseLike<unknown>).then((v) => finish({ kind: 'success', value: v === undefined ? null : v }), failed);

@@ -89,6 +89,8 @@ export class Worker extends TypedEmitter implements JobHost {
   #givingUp = false;
   #idle = new Set<() => void>();
   readonly #pendingWrites = new Set<Promise<unknown>>();
+  #lastBestEffort: Promise<unknown> | null = null;
+  readonly #reportError = (err: unknown) => this.reportError(err);
   readonly #outage: OutageLog;
   readonly #admission = new Admission(this, HOLD_IN_MEMORY_MS);
   /** Jobs waiting for their rate or per-key slot to be decided (admission.ts). */
@@ -386,16 +388,23 @@ export class Worker extends TypedEmitter implements JobHost {
     while (this.#state === 'running' && this.#running.size < this.concurrency && this.#buffer.length) {
       const job = this.#buffer.shift()!;
       this.#running.set(job.delivery.tag, job);
-      void execute(this, job)
-        .catch((err) => this.reportError(err))
-        .finally(() => {
-          if (job.slot || job.msg.dedup !== undefined) this.#background(this.#admission.finished(job));
-          if (!this.#running.delete(job.delivery.tag)) this.#settling--;
-          this.#processed++;
-          this.totals.set(job.msg.task, (this.totals.get(job.msg.task) ?? 0) + 1);
-          this.#afterJob();
-        });
+      void execute(this, job);
     }
+  }
+
+  finished(job: Job): void {
+    if (job.slot || job.msg.dedup !== undefined) this.#background(this.#admission.finished(job));
+    if (!this.#running.delete(job.delivery.tag)) this.#settling--;
+    this.#processed++;
+    this.totals.set(job.msg.task, (this.totals.get(job.msg.task) ?? 0) + 1);
+    this.#afterJob();
+  }
+
+  bestEffort(write: Promise<unknown>): void {
+    // NOTE: stores gathered in one turn share one promise: one handler for all of them.
+    if (write === this.#lastBestEffort) return;
+    this.#lastBestEffort = write;
+    write.catch(this.#reportError);
   }
 
   #afterJob(): void {

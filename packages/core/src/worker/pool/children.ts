@@ -7,7 +7,7 @@ import type { PoolKind } from '../../config';
 import { ConfigurationError, TimeLimitExceeded, WorkerLostError } from '../../errors';
 import type { Logger } from '../../utils/logger';
 import { setLongTimeout } from '../../utils/timers';
-import { timeLimits, type Outcome, type RunRequest } from '../trace';
+import { hardTimeLimit, type Outcome, type RunRequest } from '../trace';
 import { openChannel, type Channel } from './channel';
 import type { TaskPool } from './pool';
 import { decodeOutcome, encodeError, type ChildSpec, type FromChild } from './wire';
@@ -124,7 +124,7 @@ export class ChildPool implements TaskPool {
   #dispatch(m: Member, run: Run): void {
     m.run = run;
     const { req } = run;
-    const { hard } = timeLimits(req.msg, req.def, req.settings);
+    const hard = hardTimeLimit(req.msg, req.def, req.settings);
     if (hard !== null) {
       run.timers.push(setLongTimeout(() => this.#end(m, { kind: 'failure', error: new TimeLimitExceeded(hard) }, `its time limit of ${hard} ms`), hard));
     }

@@ -3,7 +3,7 @@
 // interrupt synchronous code here. A stall in a task's later, asynchronous part is caught by a lag probe and
 // logged with the tasks that were running then.
 import type { Logger } from '../../utils/logger';
-import { runTask, timeLimits, type Outcome, type RunRequest } from '../trace';
+import { hardTimeLimit, runTask, type Outcome, type RunObserver, type RunRequest } from '../trace';
 import type { TaskPool } from './pool';
 
 const PROBE_MS = 100;
@@ -53,22 +53,28 @@ export class MainPool implements TaskPool {
     this.#probe.unref();
   }
 
-  async run(req: RunRequest): Promise<Outcome> {
-    this.#running.add(req);
-    try {
-      return await runTask({ ...req, onSync: (ms) => this.#blocked(req, ms) });
-    } finally {
+  // NOTE: one observer for every call rather than a copy of each request with its own callbacks: nothing per task.
+  readonly #observer: RunObserver = {
+    sync: (req, ms) => this.#blocked(req, ms),
+    ended: (req) => {
       this.#running.delete(req);
       if (this.#probe) {
         if (this.#ended.length < NAMED) this.#ended.push(req);
         else this.#endedUncounted++;
       }
-    }
+    },
+  };
+
+  run(req: RunRequest): Promise<Outcome> {
+    this.#running.add(req);
+    return runTask(req, this.#observer);
   }
 
   #blocked(req: RunRequest, ms: number): void {
     const { msg, def, settings } = req;
-    const { hard } = timeLimits(msg, def, settings);
+    const hard = hardTimeLimit(msg, def, settings);
+    // NOTE: runs after every task: nothing is built unless there is something to say.
+    if ((hard === null || ms <= hard) && (this.stallWarning === null || ms < this.stallWarning)) return;
     const took = `${Math.round(ms)} ms`;
     if (hard !== null && ms > hard) {
       this.#explainedAt = performance.now();
