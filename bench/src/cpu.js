@@ -70,14 +70,20 @@ async function cpu({ cfg, redis, systems, record, log }) {
   log(`cpu: ${rounds} SHA-256 rounds ≈ ${ms} ms here; ${n} tasks, pool size ${size}`);
   const runnable = systems.filter((s) => adapters[s.name]);
   for (let rep = 0; rep < reps; rep++) {
+    const rates = {};
     for (const pool of POOLS) {
       for (const s of runnable) {
         await redis.flush();
         const took = await adapters[s.name].run(redis.url, { n, rounds, pool, size });
-        record(`cpu.${pool}`, s.name, n / (took / 1000));
-        log(`cpu rep ${rep + 1} ${pool} ${s.name}: ${Math.round(n / (took / 1000))} tasks/s`);
+        const rate = n / (took / 1000);
+        (rates[s.name] ??= {})[pool] = rate;
+        record(`cpu.${pool}`, s.name, rate);
+        log(`cpu rep ${rep + 1} ${pool} ${s.name}: ${Math.round(rate)} tasks/s`);
       }
     }
+    // NOTE: the scaling of one worker on every core (Celery's -P processes): its pool of child processes against
+    // the same tasks run on the worker's own event loop (one core).
+    for (const s of runnable) record('cpu.scale', s.name, rates[s.name].processes / rates[s.name].main);
   }
   await redis.flush();
 }

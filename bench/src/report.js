@@ -41,6 +41,7 @@ function rows(cfg) {
       const bull = { main: 'inline processor', threads: 'sandboxed, worker threads', processes: 'sandboxed, child processes' }[pool];
       r.push([`cpu.${pool}`, `CPU-bound ${k(cfg.cpu.n)} × ${cfg.cpu.ms} ms hashing, pool ${pool} ×${cfg.cpu.size} (BullMQ: ${bull})`, 'tasks/s', 'higher']);
     }
+    r.push(['cpu.scale', `CPU-bound, pool processes ×${cfg.cpu.size} ÷ main (one worker, every core)`, '×', 'higher']);
   }
   r.push(['memory.first', `worker RSS after ${k(cfg.memory.marks[0])} tasks`, 'MB', 'lower']);
   r.push(['memory.second', `worker RSS after ${k(cfg.memory.marks[1])} tasks`, 'MB', 'lower']);

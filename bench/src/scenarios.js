@@ -216,7 +216,9 @@ async function http({ cfg, redis, systems, record, log }) {
 // (each at the same concurrency). Every process counts its own tasks up to an equal share of N and reports when it got
 // there; the aggregate rate is the sum of the per-process rates (share ÷ own time), all running at once. The queue
 // holds N plus a margin so that no process runs dry before reaching its share while another still works.
-// NOTE: several plain processes, not a process pool inside one worker (`-P processes` waits for the worker-pools issue).
+// NOTE: several plain worker processes, each with its own connections. A process pool inside one worker (`-P processes`)
+// runs only the task functions in its children (fetching, acks and results stay in the worker): it is for CPU-bound
+// tasks, and the cpu scenario measures it (`cpu.scale`: pool processes ÷ main on the same tasks).
 async function scaling(ctx) {
   const { cfg, redis, systems, producers, record, log } = ctx;
   const { n, processes, concurrency, margin } = cfg.scaling;

@@ -1,5 +1,7 @@
 // The broker port: what the app and the worker need from a message transport.
 import type { MonitorTransport, ReplyTo } from './monitor';
+import type { ResultBackend } from '../backend/backend';
+import type { ResultMeta } from '../protocol/result-meta';
 
 /** One message taken from a queue and held for this worker until it is acked or given back. */
 export interface Delivery {
@@ -81,6 +83,11 @@ export interface BrokerConsumer {
   wake(): void;
   /** Removes a finished message for good. */
   ack(d: Delivery): Promise<void>;
+  /**
+   * When the result backend shares this consumer's connection (Redis, one URL): a function that stores a task's
+   * final state and acks its message in one step. Null (or absent) when it cannot: the worker stores, then acks.
+   */
+  ackWithResult?(backend: ResultBackend): ((d: Delivery, meta: ResultMeta, expiresMs: number) => Promise<void>) | null;
   /** Gives messages back to the front of their queues (not run, or interrupted). */
   requeue(ds: Delivery[]): Promise<void>;
   /** Moves a message to the dead-letter list with the reason. */

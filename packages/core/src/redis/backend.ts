@@ -17,6 +17,8 @@ export class RedisBackend implements ResultBackend, GroupBackend {
   #sub: Subscriber | null = null;
   #closed = false;
   #batch: string[] = [];
+  /** Acks that go with results in the batch: per unacked hash, its tags (storeAndAck). */
+  #acks: Map<string, string[]> | null = null;
   #flush: Promise<void> | null = null;
 
   constructor(
@@ -46,12 +48,43 @@ export class RedisBackend implements ResultBackend, GroupBackend {
     return this.#flush;
   }
 
+  /** Whether this backend writes on `conn` (a broker on the same Redis URL shares the app's connection). */
+  writesOn(conn: Connection): boolean {
+    return conn === this.#conn;
+  }
+
+  /**
+   * Stores a task's final state and acks its message (removes `tag` from the worker's unacked hash) in one script
+   * call, in the same batch and order as other stores (a STARTED written earlier is never written after it). For a
+   * consumer this backend `writesOn` the connection of: the hash is on the same server.
+   */
+  storeAndAck(meta: ResultMeta, expiresMs: number, unacked: string, tag: string): Promise<void> {
+    const before = this.#batch.length;
+    const stored = this.store(meta, expiresMs);
+    // NOTE: a state that could not be encoded is neither stored nor acked: the worker stores the failure instead.
+    if (this.#batch.length === before) return stored;
+    const acks = (this.#acks ??= new Map());
+    const tags = acks.get(unacked);
+    if (tags) tags.push(tag);
+    else acks.set(unacked, [tag]);
+    return stored;
+  }
+
   async #flushNow(): Promise<void> {
     const batch = this.#batch;
+    const acks = this.#acks;
     this.#batch = [];
+    this.#acks = null;
     this.#flush = null;
     const n = batch.length / 3;
-    await this.#conn.run('store results', (c) => withScripts(c).celeriacStore(...batch)).catch(this.#fail(`store ${n === 1 ? 'a result' : `${n} results`}`));
+    const what = `store ${n === 1 ? 'a result' : `${n} results`}`;
+    if (!acks) {
+      await this.#conn.run('store results', (c) => withScripts(c).celeriacStore(...batch)).catch(this.#fail(what));
+      return;
+    }
+    const args: (string | number)[] = batch;
+    for (const [unacked, tags] of acks) args.push(unacked, tags.length, ...tags);
+    await this.#conn.run('store results and ack', (c) => withScripts(c).celeriacStoreAck(n, ...args)).catch(this.#fail(`${what} and ack`));
   }
 
   /** Rejects with a BackendError naming this backend (password hidden) and the operation, the cause attached. */

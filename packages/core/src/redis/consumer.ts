@@ -7,6 +7,9 @@ import type { BrokerConsumer, ConsumerOptions, Delivery, LivenessTarget, SlotReq
 import { celeriacKeys, celeryKeys } from './keys';
 import type { Connection, ConnectionPool } from './connection';
 import { withScripts } from './scripts';
+import { RedisBackend } from './backend';
+import type { ResultBackend } from '../backend/backend';
+import type { ResultMeta } from '../protocol/result-meta';
 
 const PEEK_TIMEOUT_S = 30;
 
@@ -181,6 +184,12 @@ export class RedisConsumer implements BrokerConsumer {
       this.#ackFlush = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushAcks());
     }
     return this.#ackFlush;
+  }
+
+  ackWithResult(backend: ResultBackend): ((d: Delivery, meta: ResultMeta, expiresMs: number) => Promise<void>) | null {
+    if (!(backend instanceof RedisBackend) || !backend.writesOn(this.conn)) return null;
+    const unacked = this.#unacked;
+    return (d, meta, expiresMs) => backend.storeAndAck(meta, expiresMs, unacked, d.tag);
   }
 
   async #flushAcks(): Promise<void> {

@@ -56,6 +56,8 @@ export interface JobHost {
   readonly app: WorkerContext;
   readonly hostname: string;
   readonly consumer: BrokerConsumer;
+  /** Stores a final state and acks in one step, when the backend shares the broker's connection (else null). */
+  readonly storeAndAck: ((d: Delivery, meta: ResultMeta, expiresMs: number) => Promise<void>) | null;
   /** Where task functions run. */
   readonly pool: TaskPool;
   readonly logger: Logger;
@@ -131,10 +133,17 @@ async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean
     if (unstorable) return onFailure(host, job, unstorable, store, runtime);
   }
   const next = followUps(host, msg, value);
-  if (store) await storeMeta(host, metas.success(msg, value, next.length ? next.map((m) => [[m.id, null], null]) : []));
-  for (const m of next) await send(host, m);
-  if (msg.chord) await chordPart(host, msg, States.SUCCESS, value);
-  await host.durable('ack', () => host.consumer.ack(job.delivery));
+  const together = host.storeAndAck;
+  if (store && together && !next.length && !msg.chord) {
+    // NOTE: nothing to send or count between the store and the ack: both go in one step (one round trip).
+    const meta = metas.success(msg, value);
+    await host.durable('store result and ack', () => together(job.delivery, meta, host.app.settings.resultExpires));
+  } else {
+    if (store) await storeMeta(host, metas.success(msg, value, next.length ? next.map((m) => [[m.id, null], null]) : []));
+    for (const m of next) await send(host, m);
+    if (msg.chord) await chordPart(host, msg, States.SUCCESS, value);
+    await host.durable('ack', () => host.consumer.ack(job.delivery));
+  }
   if (host.logsTasks) host.logger.info(`Task ${msg.task}[${msg.id}] succeeded in ${(runtime / 1000).toFixed(3)}s`);
   host.events?.succeeded(msg, value, runtime);
   if (host.listenerCount('completed')) host.emit('completed', { ...eventInfo(msg), result: value, runtime });

@@ -8,6 +8,7 @@ import { checkInt, expected } from '../config';
 import { isTransient } from '../errors';
 import { MalformedMessage, decodeMessage, type TaskMessage } from '../protocol/message';
 import type { Logger } from '../utils/logger';
+import type { ResultMeta } from '../protocol/result-meta';
 import { MAX_TIMER_MS, setLongTimeout } from '../utils/timers';
 import { startBackendCleanup } from './cleanup';
 import { banner, unconsumed, type BannerInfo } from './banner';
@@ -67,6 +68,7 @@ export class Worker extends TypedEmitter implements JobHost {
   /** Whether "received" / "started" lines are wanted (debug). */
   readonly logsDebug: boolean;
   readonly consumer: BrokerConsumer;
+  readonly storeAndAck: ((d: Delivery, meta: ResultMeta, expiresMs: number) => Promise<void>) | null;
   readonly pool: TaskPool;
 
   readonly #buffer: Job[] = [];
@@ -136,6 +138,7 @@ export class Worker extends TypedEmitter implements JobHost {
       heartbeatTimeout: this.heartbeatTimeout,
       prefetch: this.concurrency * this.prefetchMultiplier,
     });
+    this.storeAndAck = this.consumer.ackWithResult?.(app.backend) ?? null;
     this.monitoring = new WorkerMonitoring(this, app.broker, options.sendTaskEvents ?? s.workerSendTaskEvents, s.eventHistoryMax);
   }
 
