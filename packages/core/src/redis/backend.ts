@@ -5,10 +5,28 @@ import type { ResultMeta } from '../protocol/result-meta';
 import { redactUrl } from '../config';
 import { BackendError, SerializationError } from '../errors';
 import { celeryKeys } from './keys';
-import type { Connection, ConnectionPool, Subscriber } from './connection';
+import { WRITE_BATCH_CHARS, type Connection, type ConnectionPool, type Subscriber } from './connection';
 import { withScripts } from './scripts';
 import type { ChordPart, GroupBackend } from '../backend/groups';
 import * as groups from './groups';
+
+interface StoreBatch {
+  /** Triplets: key, JSON, expiry in ms. */
+  items: string[];
+  /** Acks that go with these results: per unacked hash, its tags (storeAndAck). */
+  acks: Map<string, string[]> | null;
+  chars: number;
+  written: Promise<void>;
+}
+
+/** A state as JSON, or the rejection of one that cannot be (permanent: a worker does not retry it). */
+function encodeMeta(meta: ResultMeta): string | Promise<never> {
+  try {
+    return JSON.stringify(meta);
+  } catch (err) {
+    return Promise.reject(new SerializationError(`Cannot store the state of task ${meta.task_id}: ${(err as Error).message}`));
+  }
+}
 
 export class RedisBackend implements ResultBackend, GroupBackend {
   readonly url: string;
@@ -16,10 +34,8 @@ export class RedisBackend implements ResultBackend, GroupBackend {
   readonly #conn: Connection;
   #sub: Subscriber | null = null;
   #closed = false;
-  #batch: string[] = [];
-  /** Acks that go with results in the batch: per unacked hash, its tags (storeAndAck). */
-  #acks: Map<string, string[]> | null = null;
-  #flush: Promise<void> | null = null;
+  /** The batch stores of this turn join (closed early when it reaches WRITE_BATCH_CHARS). */
+  #open: StoreBatch | null = null;
 
   constructor(
     rawUrl: string,
@@ -36,16 +52,9 @@ export class RedisBackend implements ResultBackend, GroupBackend {
    * far fewer round trips and bytes than SET + PUBLISH each. A failed batch rejects every store in it.
    */
   store(meta: ResultMeta, expiresMs: number): Promise<void> {
-    let json: string;
-    try {
-      json = JSON.stringify(meta);
-    } catch (err) {
-      // NOTE: permanent, unlike a BackendError: a worker does not retry it (results are checked before this).
-      return Promise.reject(new SerializationError(`Cannot store the state of task ${meta.task_id}: ${(err as Error).message}`));
-    }
-    this.#batch.push(celeryKeys.taskMeta(meta.task_id), json, String(expiresMs));
-    if (!this.#flush) this.#flush = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushNow());
-    return this.#flush;
+    const json = encodeMeta(meta);
+    if (typeof json !== 'string') return json;
+    return this.#add(meta.task_id, json, expiresMs).written;
   }
 
   /** Whether this backend writes on `conn` (a broker on the same Redis URL shares the app's connection). */
@@ -59,30 +68,42 @@ export class RedisBackend implements ResultBackend, GroupBackend {
    * consumer this backend `writesOn` the connection of: the hash is on the same server.
    */
   storeAndAck(meta: ResultMeta, expiresMs: number, unacked: string, tag: string): Promise<void> {
-    const before = this.#batch.length;
-    const stored = this.store(meta, expiresMs);
-    // NOTE: a state that could not be encoded is neither stored nor acked: the worker stores the failure instead.
-    if (this.#batch.length === before) return stored;
-    const acks = (this.#acks ??= new Map());
+    // NOTE: a state that cannot be encoded is neither stored nor acked: the worker stores the failure instead.
+    const json = encodeMeta(meta);
+    if (typeof json !== 'string') return json;
+    const batch = this.#add(meta.task_id, json, expiresMs);
+    const acks = (batch.acks ??= new Map());
     const tags = acks.get(unacked);
     if (tags) tags.push(tag);
     else acks.set(unacked, [tag]);
-    return stored;
+    return batch.written;
   }
 
-  async #flushNow(): Promise<void> {
-    const batch = this.#batch;
-    const acks = this.#acks;
-    this.#batch = [];
-    this.#acks = null;
-    this.#flush = null;
-    const n = batch.length / 3;
+  #add(taskId: string, json: string, expiresMs: number): StoreBatch {
+    let batch = this.#open;
+    if (!batch) {
+      const b: StoreBatch = { items: [], acks: null, chars: 0, written: Promise.resolve() };
+      b.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (this.#open === b) this.#open = null;
+        return this.#write(b);
+      });
+      this.#open = batch = b;
+    }
+    batch.items.push(celeryKeys.taskMeta(taskId), json, String(expiresMs));
+    batch.chars += json.length;
+    // NOTE: later stores of this turn start the next batch (written after this one, on the same connection).
+    if (batch.chars >= WRITE_BATCH_CHARS) this.#open = null;
+    return batch;
+  }
+
+  async #write({ items, acks }: StoreBatch): Promise<void> {
+    const n = items.length / 3;
     const what = `store ${n === 1 ? 'a result' : `${n} results`}`;
     if (!acks) {
-      await this.#conn.run('store results', (c) => withScripts(c).celeriacStore(...batch)).catch(this.#fail(what));
+      await this.#conn.run('store results', (c) => withScripts(c).celeriacStore(...items)).catch(this.#fail(what));
       return;
     }
-    const args: (string | number)[] = batch;
+    const args: (string | number)[] = items;
     for (const [unacked, tags] of acks) args.push(unacked, tags.length, ...tags);
     await this.#conn.run('store results and ack', (c) => withScripts(c).celeriacStoreAck(n, ...args)).catch(this.#fail(`${what} and ack`));
   }

@@ -7,14 +7,12 @@ import { REVOKES_MAX } from '../broker/revoked';
 import { redactUrl } from '../config';
 import { RedisBeatStore } from './beat-store';
 import { celeriacKeys, celeryKeys } from './keys';
-import type { Connection, ConnectionPool } from './connection';
+import { WRITE_BATCH_CHARS, type Connection, type ConnectionPool } from './connection';
 import { withScripts } from './scripts';
 import { RedisConsumer } from './consumer';
 import { isSentinelUrl, parseSentinelUrl } from './sentinel';
 import { RedisMonitor } from './monitor';
 
-/** Values per LPUSH in a bulk send. */
-const PUBLISH_CHUNK = 1_000;
 
 export function dbOf(url: string): number {
   if (isSentinelUrl(url)) return parseSentinelUrl('brokerUrl', url).db;
@@ -27,7 +25,7 @@ export class RedisBroker implements Broker {
   readonly #rawUrl: string;
   readonly #conn: Connection;
   readonly #declared = new Set<string>();
-  readonly #outbox = new Map<string, { values: string[]; sent: Promise<void> }>();
+  readonly #outbox = new Map<string, { values: string[]; chars: number; sent: Promise<void> }>();
   #closed = false;
   #monitor: RedisMonitor | null = null;
 
@@ -54,19 +52,25 @@ export class RedisBroker implements Broker {
     if (!batch) {
       const values: string[] = [];
       const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.#outbox.delete(key);
+        if (this.#outbox.get(key) === open) this.#outbox.delete(key);
         return this.#push(queue, key, values);
       });
-      batch = { values, sent };
+      const open = { values, chars: 0, sent };
+      batch = open;
       this.#outbox.set(key, batch);
     }
     batch.values.push(raw);
+    batch.chars += raw.length;
+    // NOTE: a full batch is closed: later sends of this turn make the next one (the same turn, in order, one
+    // command each), so no command grows past WRITE_BATCH_CHARS.
+    if (batch.chars >= WRITE_BATCH_CHARS) this.#outbox.delete(key);
     return batch.sent;
   }
 
   /**
-   * Many messages in one pipeline: one LPUSH per list and per 1,000 values, all sent before any reply is read, so a
-   * batch costs one round trip. Values keep their order within each list.
+   * Many messages at once: one LPUSH per list and per WRITE_BATCH_CHARS of values, all sent before any reply is read,
+   * so a batch costs one round trip. Values keep their order within each list (one connection runs them in order).
+   * Separate commands rather than one pipeline: ioredis writes a pipeline as one string, as large as the batch.
    */
   async publishMany(entries: readonly OutgoingMessage[]): Promise<void> {
     const byKey = new Map<string, { queue: string; values: string[] }>();
@@ -77,16 +81,23 @@ export class RedisBroker implements Broker {
       b.values.push(e.raw);
     }
     await this.#conn.run(`LPUSH ${entries.length} messages`, async (c) => {
-      const p = c.pipeline();
+      const sent: Promise<unknown>[] = [];
       for (const [key, { queue, values }] of byKey) {
         if (!this.#declared.has(queue)) {
-          p.sadd(celeryKeys.binding(queue), celeryKeys.bindingMember(queue));
-          p.sadd(celeriacKeys.queues, queue);
+          sent.push(c.sadd(celeryKeys.binding(queue), celeryKeys.bindingMember(queue)), c.sadd(celeriacKeys.queues, queue));
         }
-        for (let i = 0; i < values.length; i += PUBLISH_CHUNK) p.lpush(key, ...values.slice(i, i + PUBLISH_CHUNK));
+        let from = 0;
+        let chars = 0;
+        for (let i = 0; i < values.length; i++) {
+          chars += values[i]!.length;
+          if (chars >= WRITE_BATCH_CHARS || i === values.length - 1) {
+            sent.push(c.lpush(key, ...values.slice(from, i + 1)));
+            from = i + 1;
+            chars = 0;
+          }
+        }
       }
-      const replies = (await p.exec()) ?? [];
-      for (const [err] of replies) if (err) throw err;
+      await Promise.all(sent);
       for (const { queue } of byKey.values()) this.#declared.add(queue);
     });
   }

@@ -15,6 +15,14 @@ const NO_SUCH_DB = /DB index is out of range/i;
 /** ioredis refused to write the command (no connection at that moment): it never reached Redis. */
 const NOT_SENT = /Stream isn't writeable/;
 
+/**
+ * The size (characters of values) at which a batch of writes starts a new command. ioredis writes each command as
+ * one string; past ~128 KB that string and its UTF-8 copy are fresh large allocations (page faults on every write)
+ * and cost several µs per message more than writing the same values as commands of ~64 KB (measured: 1,000 LPUSH
+ * values of 730 bytes, 3.3–8.3 µs of client CPU each in one command, 1.2–3.7 µs in commands of 100).
+ */
+export const WRITE_BATCH_CHARS = 64 * 1024;
+
 export interface ConnectionOptions {
   /** How long a command may wait for the connection before failing. */
   timeout: number;
