@@ -5,18 +5,16 @@ import type { ResultMeta } from '../protocol/result-meta';
 import { redactUrl } from '../config';
 import { BackendError, SerializationError } from '../errors';
 import { celeryKeys } from './keys';
-import { WRITE_BATCH_CHARS, type Connection, type ConnectionPool, type Subscriber } from './connection';
+import { TurnBatcher, type Connection, type ConnectionPool, type OpenBatch, type Subscriber } from './connection';
 import { withScripts } from './scripts';
 import type { ChordPart, GroupBackend } from '../backend/groups';
 import * as groups from './groups';
 
 interface StoreBatch {
   /** Triplets: key, JSON, expiry in ms. */
-  items: string[];
+  stores: string[];
   /** Acks that go with these results: per unacked hash, its tags (storeAndAck). */
   acks: Map<string, string[]> | null;
-  chars: number;
-  written: Promise<void>;
 }
 
 /** A state as JSON, or the rejection of one that cannot be (permanent: a worker does not retry it). */
@@ -34,8 +32,11 @@ export class RedisBackend implements ResultBackend, GroupBackend {
   readonly #conn: Connection;
   #sub: Subscriber | null = null;
   #closed = false;
-  /** The batch stores of this turn join (closed early when it reaches WRITE_BATCH_CHARS). */
-  #open: StoreBatch | null = null;
+  /** Stores of this turn (one script call each batch). */
+  readonly #batches = new TurnBatcher<StoreBatch>(
+    () => ({ stores: [], acks: null }),
+    (_, batch) => this.#write(batch),
+  );
 
   constructor(
     rawUrl: string,
@@ -48,8 +49,8 @@ export class RedisBackend implements ResultBackend, GroupBackend {
   }
 
   /**
-   * Stores are gathered for one turn of the event loop and written by one script call (store-0.lua), in order:
-   * far fewer round trips and bytes than SET + PUBLISH each. A failed batch rejects every store in it.
+   * Stores are gathered for one turn of the event loop (TurnBatcher) and written by one script call (store-0.lua),
+   * in order: far fewer round trips and bytes than SET + PUBLISH each. A failed batch rejects every store in it.
    */
   store(meta: ResultMeta, expiresMs: number): Promise<void> {
     const json = encodeMeta(meta);
@@ -72,40 +73,25 @@ export class RedisBackend implements ResultBackend, GroupBackend {
     const json = encodeMeta(meta);
     if (typeof json !== 'string') return json;
     const batch = this.#add(meta.task_id, json, expiresMs);
-    const acks = (batch.acks ??= new Map());
+    const acks = (batch.items.acks ??= new Map());
     const tags = acks.get(unacked);
     if (tags) tags.push(tag);
     else acks.set(unacked, [tag]);
     return batch.written;
   }
 
-  #add(taskId: string, json: string, expiresMs: number): StoreBatch {
-    let batch = this.#open;
-    if (!batch) {
-      const b: StoreBatch = { items: [], acks: null, chars: 0, written: Promise.resolve() };
-      b.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        if (this.#open === b) this.#open = null;
-        return this.#write(b);
-      });
-      this.#open = batch = b;
-    }
-    batch.items.push(celeryKeys.taskMeta(taskId), json, String(expiresMs));
-    batch.chars += json.length;
-    // NOTE: later stores of this turn start the next batch (written after this one, on the same connection).
-    if (batch.chars >= WRITE_BATCH_CHARS) this.#open = null;
+  #add(taskId: string, json: string, expiresMs: number): OpenBatch<StoreBatch> {
+    const batch = this.#batches.join('', json.length);
+    batch.items.stores.push(celeryKeys.taskMeta(taskId), json, String(expiresMs));
     return batch;
   }
 
-  async #write({ items, acks }: StoreBatch): Promise<void> {
-    const n = items.length / 3;
-    const what = `store ${n === 1 ? 'a result' : `${n} results`}`;
-    if (!acks) {
-      await this.#conn.run('store results', (c) => withScripts(c).celeriacStore(...items)).catch(this.#fail(what));
-      return;
-    }
-    const args: (string | number)[] = items;
-    for (const [unacked, tags] of acks) args.push(unacked, tags.length, ...tags);
-    await this.#conn.run('store results and ack', (c) => withScripts(c).celeriacStoreAck(n, ...args)).catch(this.#fail(`${what} and ack`));
+  async #write({ stores, acks }: StoreBatch): Promise<void> {
+    const n = stores.length / 3;
+    const args: (string | number)[] = stores;
+    if (acks) for (const [unacked, tags] of acks) args.push(unacked, tags.length, ...tags);
+    const what = `store ${n === 1 ? 'a result' : `${n} results`}${acks ? ' and ack' : ''}`;
+    await this.#conn.run(acks ? 'store results and ack' : 'store results', (c) => withScripts(c).celeriacStore(n, ...args)).catch(this.#fail(what));
   }
 
   /** Rejects with a BackendError naming this backend (password hidden) and the operation, the cause attached. */

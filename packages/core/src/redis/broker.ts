@@ -7,12 +7,11 @@ import { REVOKES_MAX } from '../broker/revoked';
 import { redactUrl } from '../config';
 import { RedisBeatStore } from './beat-store';
 import { celeriacKeys, celeryKeys } from './keys';
-import { WRITE_BATCH_CHARS, type Connection, type ConnectionPool } from './connection';
+import { TurnBatcher, WRITE_BATCH_CHARS, type Connection, type ConnectionPool } from './connection';
 import { withScripts } from './scripts';
 import { RedisConsumer } from './consumer';
 import { isSentinelUrl, parseSentinelUrl } from './sentinel';
 import { RedisMonitor } from './monitor';
-
 
 export function dbOf(url: string): number {
   if (isSentinelUrl(url)) return parseSentinelUrl('brokerUrl', url).db;
@@ -25,7 +24,11 @@ export class RedisBroker implements Broker {
   readonly #rawUrl: string;
   readonly #conn: Connection;
   readonly #declared = new Set<string>();
-  readonly #outbox = new Map<string, { values: string[]; chars: number; sent: Promise<void> }>();
+  /** Sends of this turn, per list (one LPUSH each batch). */
+  readonly #outbox = new TurnBatcher<string[]>(
+    () => [],
+    (list, values) => this.#push(celeryKeys.queueOf(list), list, values),
+  );
   #closed = false;
   #monitor: RedisMonitor | null = null;
 
@@ -43,28 +46,12 @@ export class RedisBroker implements Broker {
    * Messages sent in the same turn of the event loop to the same list go out as one LPUSH with many values (in
    * order: consumers RPOP, so the first sent is the first served). An HTTP server reads many requests per turn, each
    * sending one task: batched, they cost one command and one socket write instead of one each (the write syscall
-   * was the largest part of a send's CPU). The wait is only the rest of the current turn (setImmediate: no timer,
-   * no I/O wait; a lone send goes out as soon as the callbacks of this turn have run).
+   * was the largest part of a send's CPU). The wait is only the rest of the current turn (TurnBatcher).
    */
   publish(queue: string, priority: number, raw: string): Promise<void> {
-    const key = celeryKeys.queue(queue, priority);
-    let batch = this.#outbox.get(key);
-    if (!batch) {
-      const values: string[] = [];
-      const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        if (this.#outbox.get(key) === open) this.#outbox.delete(key);
-        return this.#push(queue, key, values);
-      });
-      const open = { values, chars: 0, sent };
-      batch = open;
-      this.#outbox.set(key, batch);
-    }
-    batch.values.push(raw);
-    batch.chars += raw.length;
-    // NOTE: a full batch is closed: later sends of this turn make the next one (the same turn, in order, one
-    // command each), so no command grows past WRITE_BATCH_CHARS.
-    if (batch.chars >= WRITE_BATCH_CHARS) this.#outbox.delete(key);
-    return batch.sent;
+    const batch = this.#outbox.join(celeryKeys.queue(queue, priority), raw.length);
+    batch.items.push(raw);
+    return batch.written;
   }
 
   /**

@@ -23,6 +23,43 @@ const NOT_SENT = /Stream isn't writeable/;
  */
 export const WRITE_BATCH_CHARS = 64 * 1024;
 
+/** A batch open for writes: add to `items` at once (this turn); `written` settles when it has been sent. */
+export interface OpenBatch<B> {
+  readonly items: B;
+  readonly written: Promise<void>;
+}
+
+/**
+ * Writes gathered during one turn of the event loop, per key, and sent together right after it (setImmediate: no
+ * timer, no wait for I/O; a lone write goes out as soon as the callbacks of this turn have run). A batch that reaches
+ * WRITE_BATCH_CHARS is closed: later writes of the turn start the next one, sent after it on the same connection.
+ */
+export class TurnBatcher<B> {
+  readonly #open = new Map<string, OpenBatch<B> & { chars: number }>();
+
+  constructor(
+    private readonly create: () => B,
+    private readonly send: (key: string, items: B) => Promise<void>,
+  ) {}
+
+  /** The open batch of `key` (a new one if none is), counting `chars` more characters into it. */
+  join(key: string, chars: number): OpenBatch<B> {
+    let open = this.#open.get(key);
+    if (!open) {
+      const items = this.create();
+      const written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (this.#open.get(key)?.items === items) this.#open.delete(key);
+        return this.send(key, items);
+      });
+      open = { items, written, chars: 0 };
+      this.#open.set(key, open);
+    }
+    open.chars += chars;
+    if (open.chars >= WRITE_BATCH_CHARS) this.#open.delete(key);
+    return open;
+  }
+}
+
 export interface ConnectionOptions {
   /** How long a command may wait for the connection before failing. */
   timeout: number;

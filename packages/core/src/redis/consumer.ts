@@ -104,8 +104,7 @@ export class RedisConsumer implements BrokerConsumer {
     const out: Delivery[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const key = flat[i + 1]!;
-      const cut = key.indexOf('\x06\x16');
-      out.push({ tag: flat[i]!, key, queue: cut < 0 ? key : key.slice(0, cut), raw: flat[i + 2]! });
+      out.push({ tag: flat[i]!, key, queue: celeryKeys.queueOf(key), raw: flat[i + 2]! });
     }
     return out;
   }

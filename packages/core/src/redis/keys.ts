@@ -10,6 +10,11 @@ export const celeryKeys = {
     const step = priorityStep(priority);
     return step === 0 ? queue : `${queue}${SEP}${step}`;
   },
+  /** The queue a list belongs to (the inverse of `queue`). */
+  queueOf(list: string): string {
+    const cut = list.indexOf(SEP);
+    return cut < 0 ? list : list.slice(0, cut);
+  },
   /** All lists of a queue, highest priority (lowest number) first. */
   queueLists(queue: string): string[] {
     return [queue, `${queue}${SEP}3`, `${queue}${SEP}6`, `${queue}${SEP}9`];

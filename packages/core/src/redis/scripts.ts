@@ -6,8 +6,7 @@ import type Redis from 'ioredis';
 export interface Scripts {
   celeriacFetch(unacked: string, max: number, tagPrefix: string, ...lists: string[]): Promise<string[]>;
   celeriacRequeue(unacked: string, ...tags: string[]): Promise<number>;
-  celeriacStore(...triplets: string[]): Promise<number>;
-  celeriacStoreAck(n: number, ...tripletsThenAcks: (string | number)[]): Promise<number>;
+  celeriacStore(n: number, ...tripletsThenAcks: (string | number)[]): Promise<number>;
   celeriacDeadLetter(unacked: string, deadLetter: string, tag: string, entry: string): Promise<number>;
   celeriacDefer(unacked: string, delayed: string, tag: string, eta: number, member: string): Promise<number>;
   celeriacTick(
@@ -33,7 +32,7 @@ export interface Scripts {
   celeriacEvents(history: string, channelPrefix: string, historyMax: number, ...triples: string[]): Promise<number>;
 }
 
-const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'store-ack': 'celeriacStoreAck', 'dead-letter': 'celeriacDeadLetter', defer: 'celeriacDefer',
+const NAMES: Record<string, string> = { fetch: 'celeriacFetch', requeue: 'celeriacRequeue', tick: 'celeriacTick', store: 'celeriacStore', 'dead-letter': 'celeriacDeadLetter', defer: 'celeriacDefer',
   rate: 'celeriacRate', 'slot-acquire': 'celeriacSlotAcquire', 'slot-release': 'celeriacSlotRelease', 'slot-reap': 'celeriacSlotReap',
   'publish-once': 'celeriacPublishOnce', 'dedup-release': 'celeriacDedupRelease', redrive: 'celeriacRedrive',
   'beat-claim': 'celeriacBeatClaim', events: 'celeriacEvents' };

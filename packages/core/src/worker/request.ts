@@ -139,7 +139,7 @@ async function onSuccess(host: JobHost, job: Job, value: unknown, store: boolean
     const meta = metas.success(msg, value);
     await host.durable('store result and ack', () => together(job.delivery, meta, host.app.settings.resultExpires));
   } else {
-    if (store) await storeMeta(host, metas.success(msg, value, next.length ? next.map((m) => [[m.id, null], null]) : []));
+    if (store) await storeMeta(host, metas.success(msg, value, next.map((m) => [[m.id, null], null])));
     for (const m of next) await send(host, m);
     if (msg.chord) await chordPart(host, msg, States.SUCCESS, value);
     await host.durable('ack', () => host.consumer.ack(job.delivery));

@@ -182,8 +182,12 @@ export function runTask(req: RunRequest, observer?: RunObserver): Promise<Outcom
     if (soft !== null && (limit === null || soft < limit)) softTimer = setLongTimeout(() => cancellation.warn(new SoftTimeLimitExceeded(soft)), soft);
     try {
       // NOTE: the message's own args array is passed when nothing is added to it (one array less per task).
-      let args: unknown[] = def.bind ? [makeContext(req, cancellation), ...msg.args] : msg.args;
-      if (hasKeys(msg.kwargs)) args = args === msg.args ? [...args, msg.kwargs] : (args.push(msg.kwargs), args);
+      const kwargs = hasKeys(msg.kwargs);
+      let args = msg.args;
+      if (def.bind || kwargs) {
+        args = def.bind ? [makeContext(req, cancellation), ...msg.args] : [...msg.args];
+        if (kwargs) args.push(msg.kwargs);
+      }
       const t0 = observer ? performance.now() : 0;
       let value: unknown;
       try {

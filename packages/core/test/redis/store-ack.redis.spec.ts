@@ -1,4 +1,4 @@
-// A task's final state and its ack are one step when the result backend is the broker's Redis (store-ack-0.lua):
+// A task's final state and its ack are one step when the result backend is the broker's Redis (store-0.lua):
 // whoever sees the result sees the message acked, and a STARTED stored earlier never lands after it.
 import { consoleLogger, createApp } from '../../src';
 import { celeriacKeys, celeryKeys } from '../../src/redis/keys';
