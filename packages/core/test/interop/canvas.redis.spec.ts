@@ -151,7 +151,8 @@ describe('links and canvas from Python', () => {
   it('a chord built in Python with one Node and one Python header task: completes', async () => {
     const out = await runPy<PyOutcome>(url, { scenario: 'chord', header: [['proj.add', [1, 1]], ['node.add', [2, 2]], ['proj.add', [3, 3]]], body: ['proj.echo'] });
     expect(out).toMatchObject({ ok: true, result: { args: [[2, 4, 6]], kwargs: {} } });
-    expect(await tasksetKeys()).toEqual([]);
+    // NOTE: a Python worker may count the last part: it deletes the keys after sending the body, which may end first.
+    await until(async () => (await tasksetKeys()).length === 0);
   });
 
   it('a chord built in Python with a chain as its body (node.sum | proj.mul), header on Node: completes', async () => {
@@ -192,7 +193,8 @@ describe('canvas built in Node, run by Python workers', () => {
   it('a chord built in Node, header on Python, body on Node: the Python worker counts and sends the body', async () => {
     const res = await chord([app.signature('proj.add', [1, 1]), app.signature('proj.add', [2, 2]), app.signature('proj.mul', [3, 3])], app.signature('node.sum')).applyAsync();
     await expect(res.get(T)).resolves.toBe(15);
-    expect(await tasksetKeys()).toEqual([]);
+    // NOTE: a Python worker may count the last part: it deletes the keys after sending the body, which may end first.
+    await until(async () => (await tasksetKeys()).length === 0);
   });
 
   it('a chord built in Node with a chain as its body, header on Python: the Python worker sends the chain', async () => {
@@ -205,7 +207,8 @@ describe('canvas built in Node, run by Python workers', () => {
     const header = Array.from({ length: 20 }, (_, i) => app.signature(i % 2 ? 'proj.add' : 'node.add', [i, 0]));
     const res = await chord(header, app.signature('node.sum')).applyAsync();
     await expect(res.get(T)).resolves.toBe(190);
-    expect(await tasksetKeys()).toEqual([]);
+    // NOTE: a Python worker may count the last part: it deletes the keys after sending the body, which may end first.
+    await until(async () => (await tasksetKeys()).length === 0);
   });
 
   it('a chord built in Node whose Node header task fails: ChordError, the Python errback runs with the body id', async () => {

@@ -97,6 +97,15 @@ def sig(s):
     return signature(s[0], args=s[1] if len(s) > 1 else [], kwargs=s[2] if len(s) > 2 else {}, app=app)
 
 
+def stored(res, timeout=TIMEOUT):
+    """Waits (at most `timeout`) until a state is stored. Celery's get() subscribes without waiting for the
+    subscription, then reads the state once: a state stored between the two is published to nobody and read too
+    early, and get() then waits for nothing. Reading a step only once it is stored avoids that race."""
+    deadline = time.monotonic() + timeout
+    while not res.ready() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def run_chain(p):
     """chain(a, b, c)(): Python sends the first task with embed.chain; each worker sends the next one."""
     res = chain(*[sig(s) for s in p['steps']]).apply_async()
@@ -107,7 +116,10 @@ def run_chain(p):
         ids.append(node.id)
         node = node.parent
     ids.reverse()
-    return {'last': last, 'ids': ids, 'steps': [outcome(AsyncResult(i, app=app)) for i in ids]}
+    steps = [AsyncResult(i, app=app) for i in ids]
+    for step in steps:
+        stored(step)
+    return {'last': last, 'ids': ids, 'steps': [outcome(step) for step in steps]}
 
 
 def run_group(p):
