@@ -162,6 +162,27 @@ export class Connection {
     };
   }
 
+  /**
+   * Sentinel only: the address of the server this connection talks to now (undefined while it has none, and for
+   * plain Redis, whose URL names one server). After a failover, connections that asked different sentinels, or
+   * asked at different times, may for a while be on different servers.
+   */
+  get sentinelServer(): string | undefined {
+    if (!this.#sentinel || this.client.status !== 'ready') return undefined;
+    const s = (this.client as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+    return s?.remotePort ? `${s.remoteAddress}:${s.remotePort}` : undefined;
+  }
+
+  /** Drops the connection and makes a new one (for a sentinel:// URL, asking the sentinels where the master is now). */
+  async reconnect(): Promise<void> {
+    if (this.client.status === 'ready') {
+      const closed = new Promise<void>((r) => this.client.once('close', () => r()));
+      this.client.disconnect(true);
+      await closed;
+    }
+    await this.ready();
+  }
+
   /** Resolves when the client can take commands; rejects after `timeout` ms with an error naming the URL. */
   ready(): Promise<void> {
     const c = this.client;

@@ -134,6 +134,22 @@ export class RedisConsumer implements BrokerConsumer {
     }
   }
 
+  /**
+   * Ready, on the server the commands go to. NOTE: Sentinel only: a peek that was not in flight when the commands
+   * moved to a new master (the worker had no free slot), or whose reconnect asked a sentinel that had not yet heard
+   * of the failover, is still on the demoted master, which answers as a master with empty lists until the sentinels
+   * reconfigure it (seconds later): the worker would wait there while work arrives on the new one. Each reconnect
+   * asks the sentinels again; after the connection's timeout the peek goes ahead (it ends within PEEK_TIMEOUT_S).
+   */
+  async #besideCommands(conn: Connection): Promise<void> {
+    await conn.ready();
+    const deadline = Date.now() + conn.timeout;
+    let here: string | undefined;
+    while ((here = this.conn.sentinelServer) && conn.sentinelServer !== here && !this.#stopped && Date.now() < deadline) {
+      await conn.reconnect();
+    }
+  }
+
   /** Resolves true when woken by wake(), false when a list may have something. */
   #waitForAny(): Promise<boolean> {
     for (const key of this.#lists()) {
@@ -144,8 +160,7 @@ export class RedisConsumer implements BrokerConsumer {
       }
       if (!p.pending) {
         const peeker = p;
-        peeker.pending = peeker.conn
-          .ready()
+        peeker.pending = this.#besideCommands(peeker.conn)
           .then(() => peeker.conn.client.blmove(key, key, 'RIGHT', 'RIGHT', PEEK_TIMEOUT_S))
           .then(
             () => undefined,

@@ -170,12 +170,16 @@ test('SENTINEL FAILOVER under load: producers and the worker move to the new mas
   expect(o.firstRunAfterMs).toBeLessThan(8_000);
 }, 120_000);
 
-test('SENTINEL FAILOVER with min-replicas-to-write 1: the old master refuses writes once its replica is gone, nothing resolved is lost', async () => {
+test('SENTINEL FAILOVER with min-replicas-to-write 1: the old master refuses writes once its replica is gone; a loss can only be in the switch', async () => {
   await deployment.stop();
   deployment = await startSentinels({ minReplicasToWrite: 1 });
   const o = await underLoad('sentinel-failover-min-replicas', () => deployment.failover());
   reportOutcome('sentinel failover (SENTINEL FAILOVER, min-replicas-to-write 1)', o);
-  expect(o.lost).toEqual([]);
+  // NOTE: with two data servers the new master has no replica either until the sentinels reconfigure the old one
+  // (their next INFO, up to 10 s) and it syncs: sends wait through NOREPLICAS for that long (~15 s here), by design
+  // of the setting, so firstDelayAfterSwitchMs is reported, not bounded. Replication stays asynchronous: a send
+  // the old master acknowledged just before its replica left can still be lost (seen once, under CI load).
+  expectLossOnlyInTheSwitch(o);
   expect(o.rejected).toBe(0);
 }, 120_000);
 
@@ -184,4 +188,44 @@ test('master SIGKILLed under load: the sentinels promote the replica and work re
   reportOutcome('sentinel failover (master SIGKILLed)', o);
   expectLossOnlyInTheSwitch(o);
   expect(o.rejected).toBe(0);
+}, 120_000);
+
+test('a worker busy through a SENTINEL FAILOVER waits for work on the new master, not on the demoted one', async () => {
+  // NOTE: one slot, no prefetch: while the held task runs the worker does not wait for messages, so its peek of the
+  // main list is not in flight when the commands move to the new master; its next wait must not go to the old one
+  // (it keeps answering as a master, with an empty list, until the sentinels reconfigure it seconds later).
+  const ran = new Set<string>();
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let started = false;
+  const workerApp = makeApp('busy-worker');
+  workerApp.task('f.hold', async () => {
+    started = true;
+    await held;
+    return 'held';
+  });
+  workerApp.task('f.record', (id: string) => {
+    ran.add(id);
+    return id;
+  });
+  const worker = workerApp.worker({ concurrency: 1, prefetchMultiplier: 1 });
+  workers.push(worker);
+  await worker.start();
+  const producer = makeApp('busy-producer');
+  const hold = producer.task('f.hold', () => 'held');
+  const record = producer.task('f.record', (id: string) => id);
+  await sleep(500);
+  const holding = await hold.delay();
+  await until('the held task to start', () => started, 10_000);
+
+  await deployment.failover();
+  await sleep(500);
+  release();
+  await expect(holding.get({ timeout: 15_000 })).resolves.toBe('held');
+  const sentAt = Date.now();
+  await record.delay('after');
+  await until('the task sent after the failover to run', () => ran.has('after'), 20_000);
+  const ms = Date.now() - sentAt;
+  report('sentinel failover (worker busy through it)', { firstRunAfterReleaseMs: ms });
+  expect(ms).toBeLessThan(3_000);
 }, 120_000);
