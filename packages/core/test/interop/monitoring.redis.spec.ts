@@ -15,6 +15,9 @@ let app: Celeriac;
 let worker: Worker;
 let url: string;
 const NODE = 'nodemon@test';
+let holding = 0;
+let release!: () => void;
+const held = new Promise<void>((r) => (release = r));
 
 function celery(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -33,11 +36,18 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, ms));
     return ms;
   });
+  // NOTE: held until the test lets it go, so what inspect sees does not depend on how long the CLIs take to start.
+  app.task('node.hold', async (ms: number) => {
+    holding++;
+    await held;
+    return ms;
+  });
   worker = app.worker({ queues: ['node'], concurrency: 2, hostname: NODE, sendTaskEvents: true });
   [py] = await Promise.all([startPythonWorker(url, { name: 'pymon', queues: ['py'] }), worker.start()]);
 });
 
 afterAll(async () => {
+  release();
   await worker?.close();
   await app?.close();
   await py?.stop();
@@ -71,21 +81,24 @@ describe('remote control (pidbox)', () => {
   });
 
   it('inspect active / reserved / stats / revoked describe the celeriac worker (also to Python)', async () => {
-    const sleeps = await Promise.all([0, 1, 2].map(() => app.sendTask('node.sleep', [2_500])));
-    await new Promise((r) => setTimeout(r, 400));
+    const sleeps = await Promise.all([0, 1, 2].map(() => app.sendTask('node.hold', [2_500])));
+    const deadline = Date.now() + 10_000;
+    while (holding < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
     const active = JSON.parse((await runCli(['inspect', 'active', '-b', url, '-d', NODE, '--json'])).stdout) as Record<string, { id: string; name: string; args: unknown[]; time_start: number }[]>;
     expect(active[NODE]!.map((t) => t.id).sort()).toEqual(sleeps.slice(0, 2).map((s) => s.id).sort());
-    expect(active[NODE]![0]).toMatchObject({ name: 'node.sleep', args: [2_500], hostname: NODE });
+    expect(active[NODE]![0]).toMatchObject({ name: 'node.hold', args: [2_500], hostname: NODE });
     const reserved = JSON.parse((await runCli(['inspect', 'reserved', '-b', url, '-d', NODE, '--json'])).stdout) as Record<string, { id: string }[]>;
     expect(reserved[NODE]!.map((t) => t.id)).toEqual([sleeps[2]!.id]);
     const pyActive = await celery(['inspect', 'active', '-d', NODE, '-j']);
-    expect(pyActive.stdout).toMatch(new RegExp(`"${NODE}": \\[\\{"id": "(${sleeps.map((x) => x.id).join('|')})", "name": "node.sleep"`));
+    expect(pyActive.stdout).toMatch(new RegExp(`"${NODE}": \\[\\{"id": "(${sleeps.map((x) => x.id).join('|')})", "name": "node.hold"`));
     await app.asyncResult(sleeps[0]!.id).revoke();
     const revoked = JSON.parse((await runCli(['inspect', 'revoked', '-b', url, '-d', NODE, '--json'])).stdout) as Record<string, string[]>;
     expect(revoked[NODE]).toContain(sleeps[0]!.id);
+    release();
     await Promise.all(sleeps.slice(1).map((s) => s.get({ timeout: 10_000 })));
     const stats = JSON.parse((await runCli(['inspect', 'stats', '-b', url, '-d', NODE, '--json'])).stdout) as Record<string, { total: Record<string, number>; pid: number }>;
-    expect(stats[NODE]!.total['node.sleep']).toBeGreaterThanOrEqual(2);
+    expect(stats[NODE]!.total['node.hold']).toBeGreaterThanOrEqual(2);
     expect(stats[NODE]!.pid).toBe(process.pid);
   });
 
