@@ -110,9 +110,15 @@ async function underLoad(name: string, disrupt: () => Promise<unknown>): Promise
   await until('the tasks sent after the switch to run', () => after.every((r) => runs.has(r.id)), 30_000);
   const firstAfter = after[0]!;
   const firstRunAfterMs = await (async () => {
-    // NOTE: runs are only counted; a result's date_done says when it ran.
-    const meta = await producer.asyncResult(firstAfter.id).meta();
-    return meta?.date_done ? Date.parse(`${meta.date_done}Z`) - switchedAt : NaN;
+    // NOTE: runs are only counted; a result's date_done says when it ran. Its store can come later than the run
+    // (with min-replicas-to-write, it waits until the new master has a replica).
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const meta = await producer.asyncResult(firstAfter.id).meta();
+      if (meta?.date_done) return Date.parse(`${meta.date_done}Z`) - switchedAt;
+      if (Date.now() > deadline) return NaN;
+      await sleep(100);
+    }
   })();
   // Every resolved send is given time to run; what is still missing then is lost.
   await until('every resolved send to run', () => resolved.every((r) => runs.has(r.id)), 20_000).catch(() => undefined);
