@@ -86,6 +86,19 @@ export function describeResultBackend(label: string, target: BackendTarget): voi
       expect(done?.date_done).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
     });
 
+    test('a state that is not final never replaces a final one; a final one replaces a final one', async () => {
+      const b = open();
+      const taskId = id();
+      await b.store(makeMeta(taskId, 'SUCCESS', 'done', { done: true }), DAY);
+      // NOTE: a late STARTED (resent after a failover, or a second delivery of a task already done).
+      await b.store(makeMeta(taskId, 'STARTED', { pid: 1, hostname: 'w1' }), DAY);
+      await b.store(makeMeta(taskId, 'PROGRESS', { step: 1 }), DAY);
+      expect(await open().get(taskId)).toMatchObject({ status: 'SUCCESS', result: 'done' });
+      await b.store(makeMeta(taskId, 'FAILURE', { exc_type: 'ValueError', exc_message: ['again'], exc_module: 'builtins' }, { done: true }), DAY);
+      await b.store(makeMeta(taskId, 'RETRY', null), DAY);
+      expect(await open().get(taskId)).toMatchObject({ status: 'FAILURE', result: { exc_type: 'ValueError' } });
+    });
+
     test('states stored without waiting for each other keep their order (a worker does not await STARTED)', async () => {
       const b = open();
       const ids = Array.from({ length: 20 }, id);

@@ -8,14 +8,38 @@
     ARGV[1]     n, the number of results
     ARGV[2..]   n triplets: key, value (JSON meta), expiry in ms
     then        groups, possibly none: an unacked hash, m, then m tags held in it
+  A state that is not final (STARTED, RETRY, a custom one) never replaces a final one (SUCCESS,
+  FAILURE, REVOKED), as Celery's backends keep a SUCCESS: a late write (resent after a failover, or
+  by a second delivery of a task already done) cannot take a finished task back to running.
   Output:
     how many were stored
 ]]
+local FINAL = { SUCCESS = true, FAILURE = true, REVOKED = true }
+-- NOTE: celeriac and Celery both write "status" first ({"status":"SUCCESS", … / {"status": "SUCCESS", …).
+local function status(json)
+  return json and string.match(json, '^{"status": ?"([%w_]+)"')
+end
 local n = tonumber(ARGV[1])
+local stored = 0
 local i = 2
 for _ = 1, n do
-  redis.call('SET', ARGV[i], ARGV[i + 1], 'PX', ARGV[i + 2])
-  redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
+  local key, value, px = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local kept = false
+  if FINAL[status(value)] then
+    redis.call('SET', key, value, 'PX', px)
+  else
+    -- NOTE: SET … GET rather than GET then SET: one command, as many as before. A final state found is put back
+    -- (rare: a late write), its expiry counted again from now.
+    local old = redis.call('SET', key, value, 'PX', px, 'GET')
+    if FINAL[status(old)] then
+      redis.call('SET', key, old, 'PX', px)
+      kept = true
+    end
+  end
+  if not kept then
+    redis.call('PUBLISH', key, value)
+    stored = stored + 1
+  end
   i = i + 3
 end
 while i <= #ARGV do
@@ -29,4 +53,4 @@ while i <= #ARGV do
   end
   i = i + 2 + m
 end
-return n
+return stored
