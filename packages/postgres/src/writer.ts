@@ -6,7 +6,7 @@
 /** One row of celery_taskmeta to upsert: task_id, status, result, date_done, traceback, name. */
 export type StoreRow = [taskId: string, status: string, result: Buffer | null, dateDone: string, traceback: string | null, name: string | null];
 
-// NOTE: a state that is not final (STARTED, RETRY, a custom one) never replaces a final one, as on Redis: a late
+// NOTE: a state that is not final (STARTED, RETRY, a custom one) never replaces a SUCCESS, as on Redis: a late
 // write (a second delivery of a task already done) cannot take a finished task back to running.
 const FINAL = "('SUCCESS', 'FAILURE', 'REVOKED')";
 
@@ -15,7 +15,7 @@ SELECT nextval('task_id_sequence'), t.task_id, t.status, t.result, t.date_done, 
 FROM unnest($1::varchar[], $2::varchar[], $3::bytea[], $4::timestamp[], $5::text[], $6::varchar[]) AS t(task_id, status, result, date_done, traceback, name)
 ON CONFLICT (task_id) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result, date_done = EXCLUDED.date_done,
   traceback = EXCLUDED.traceback, name = COALESCE(EXCLUDED.name, celery_taskmeta.name)
-WHERE EXCLUDED.status IN ${FINAL} OR celery_taskmeta.status NOT IN ${FINAL}`;
+WHERE EXCLUDED.status IN ${FINAL} OR celery_taskmeta.status <> 'SUCCESS'`;
 
 const MAX_BATCH = 500;
 const MAX_FLIGHTS = 4;

@@ -2,7 +2,7 @@
 import type { ResultMeta } from '../protocol/result-meta';
 import { notify, type ResultBackend } from './backend';
 import { encodeChordPart, type ChordPart, type GroupBackend } from './groups';
-import { isReady } from '../states';
+import { isReady, States } from '../states';
 
 interface Entry {
   meta: ResultMeta;
@@ -33,9 +33,9 @@ export class MemoryBackend implements ResultBackend, GroupBackend {
 
   async store(meta: ResultMeta, expiresMs: number): Promise<void> {
     const copy = JSON.parse(JSON.stringify(meta)) as ResultMeta;
-    // NOTE: as on Redis (store-0.lua): a state that is not final never replaces a final one.
+    // NOTE: as on Redis (store-0.lua): a state that is not final never replaces a SUCCESS.
     const current = this.#store.results.get(meta.task_id);
-    if (current && current.expiresAt > Date.now() && isReady(current.meta.status) && !isReady(meta.status)) return;
+    if (current && current.expiresAt > Date.now() && current.meta.status === States.SUCCESS && !isReady(meta.status)) return;
     this.#store.results.set(meta.task_id, { meta: copy, expiresAt: Date.now() + expiresMs });
     for (const l of this.#store.listeners.get(meta.task_id) ?? []) notify(l, copy);
   }

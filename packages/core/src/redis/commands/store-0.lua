@@ -8,9 +8,10 @@
     ARGV[1]     n, the number of results
     ARGV[2..]   n triplets: key, value (JSON meta), expiry in ms
     then        groups, possibly none: an unacked hash, m, then m tags held in it
-  A state that is not final (STARTED, RETRY, a custom one) never replaces a final one (SUCCESS,
-  FAILURE, REVOKED), as Celery's backends keep a SUCCESS: a late write (resent after a failover, or
-  by a second delivery of a task already done) cannot take a finished task back to running.
+  A state that is not final (STARTED, RETRY, a custom one) never replaces a SUCCESS, as Celery's
+  backends keep a SUCCESS: a late write (resent after a failover, or by a second delivery of a task
+  already done) cannot take a finished task back to running. A FAILURE can be: a task redriven from
+  the dead letters, or delivered again after its worker was lost, runs again.
   Output:
     how many were stored
 ]]
@@ -28,10 +29,10 @@ for _ = 1, n do
   if FINAL[status(value)] then
     redis.call('SET', key, value, 'PX', px)
   else
-    -- NOTE: SET … GET rather than GET then SET: one command, as many as before. A final state found is put back
+    -- NOTE: SET … GET rather than GET then SET: one command, as many as before. A SUCCESS found is put back
     -- (rare: a late write), its expiry counted again from now.
     local old = redis.call('SET', key, value, 'PX', px, 'GET')
-    if FINAL[status(old)] then
+    if status(old) == 'SUCCESS' then
       redis.call('SET', key, old, 'PX', px)
       kept = true
     end
