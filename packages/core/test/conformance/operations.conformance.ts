@@ -251,6 +251,30 @@ export function describeOperationsConformance(label: string, target: Target): vo
         expect(await broker.deadLetterCount()).toBe(0);
         expect((await broker.queueLength('celery')) + (await broker.queueLength('other'))).toBe(3);
       });
+
+      test('a task redriven after it failed as unregistered runs again: STARTED, then its new result', async () => {
+        const app = await makeApp();
+        const res = await app.sendTask('dl.late', []);
+        let w = await startWorker(app);
+        await until(async () => (await res.state()) === 'FAILURE');
+        await w.close();
+        let started = false;
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        app.task('dl.late', async () => {
+          started = true;
+          await gate;
+          return 'ran';
+        });
+        expect(await app.broker.redriveDeadLetter!(1, res.id)).toBe(true);
+        w = await startWorker(app);
+        await until(async () => started);
+        // NOTE: the stored FAILURE (NotRegistered) does not hide the new run.
+        expect(await res.state()).toBe('STARTED');
+        release();
+        await expect(res.get({ timeout: 10_000 })).resolves.toBe('ran');
+        await w.close();
+      });
     });
   });
 }
