@@ -191,6 +191,9 @@ export function describeBroker(label: string, target: BrokerTarget): void {
       await b.publish('q', 0, message('x'));
       const [x] = await fetchN(c, 1);
       await b.publish('q', 0, message('y'));
+      // NOTE: a push consumer gives back what it holds, prefetched included; a message still on its way to it when
+      // another is given back arrives first (seen once in CI on RabbitMQ). Here y has had time to arrive.
+      if (pushes) await sleep(200);
       await c.requeue([x!]);
       expect(labels(await fetchN(c, 2))).toEqual(['x', 'y']);
     });
