@@ -244,12 +244,14 @@ export class MemoryBroker implements Broker {
           return { sent: false, last: cur ?? now, now };
         }
         if (cur !== c.last || now < c.due) return { sent: false, last: cur ?? 0, now };
-        state.beat.set(c.entry, now);
+        // NOTE: as in beat-claim-4.lua: the stored run always moves forward, so a claim with the same last run loses.
+        const run = Math.max(now, cur + 1);
+        state.beat.set(c.entry, run);
         if (c.message) {
           state.list(keyFor(c.message.queue, c.message.priority)).push(c.message.raw);
           state.notify();
         }
-        return { sent: true, last: now, now };
+        return { sent: true, last: run, now };
       },
     };
   }

@@ -185,3 +185,24 @@ test('beat/ never imports the app (no import cycle: the app imports beat/)', () 
     expect({ file: f, importsApp: /from '\.\.\/app'/.test(src) }).toEqual({ file: f, importsApp: false });
   }
 });
+
+describe('the memory beat store', () => {
+  it('claims each run once, also when the claims come in the millisecond of the last run', async () => {
+    const app = createApp('claims', { broker: memoryUrl() });
+    const store = app.broker.beatStore!();
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    try {
+      const first = await store.claim({ entry: 'e', last: null, due: 0 });
+      const message = { queue: 'celery', priority: 0, raw: '{"m":1}' };
+      // NOTE: due at once and in the same millisecond: the first winner must still change what the others read.
+      const claims = [];
+      for (let i = 0; i < 3; i++) claims.push(await store.claim({ entry: 'e', last: first.last, due: first.last, message }));
+      expect(claims.filter((c) => c.sent)).toHaveLength(1);
+      expect((await store.lastRuns()).get('e')).toBe(claims.find((c) => c.sent)!.last);
+      expect(await app.broker.queueLength('celery')).toBe(1);
+    } finally {
+      now.mockRestore();
+      await app.close();
+    }
+  });
+});

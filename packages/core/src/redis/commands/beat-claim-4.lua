@@ -25,10 +25,13 @@ if ARGV[2] == '' then
 end
 if cur ~= ARGV[2] then return { 0, cur or '', now } end
 if now < tonumber(ARGV[3]) then return { 0, cur, now } end
-redis.call('HSET', KEYS[1], ARGV[1], tostring(now))
+-- NOTE: the stored run always moves forward, at least 1 ms past the one read: a claim made within the same
+-- millisecond (or after Redis' clock stepped back) with the same last run then loses, as it must.
+local run = math.max(now, (tonumber(cur) or 0) + 1)
+redis.call('HSET', KEYS[1], ARGV[1], tostring(run))
 if ARGV[4] ~= '' then
   redis.call('LPUSH', KEYS[2], ARGV[4])
   redis.call('SADD', KEYS[3], ARGV[5])
   redis.call('SADD', KEYS[4], ARGV[6])
 end
-return { 1, tostring(now), now }
+return { 1, tostring(run), now }
