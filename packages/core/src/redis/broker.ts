@@ -7,7 +7,7 @@ import { REVOKES_MAX } from '../broker/revoked';
 import { redactUrl } from '../config';
 import { RedisBeatStore } from './beat-store';
 import { celeriacKeys, celeryKeys } from './keys';
-import { TurnBatcher, WRITE_BATCH_CHARS, type Connection, type ConnectionPool } from './connection';
+import { TurnBatcher, type Connection, type ConnectionPool } from './connection';
 import { withScripts } from './scripts';
 import { RedisConsumer } from './consumer';
 import { isSentinelUrl, parseSentinelUrl } from './sentinel';
@@ -55,38 +55,15 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Many messages at once: one LPUSH per list and per WRITE_BATCH_CHARS of values, all sent before any reply is read,
-   * so a batch costs one round trip. Values keep their order within each list (one connection runs them in order).
-   * Separate commands rather than one pipeline: ioredis writes a pipeline as one string, as large as the batch.
+   * Many messages at once, through the same batches as publish(): one LPUSH per list and per WRITE_BATCH_CHARS of
+   * values, all written in the same turn before any reply is read, so a bulk send costs one round trip. Values keep
+   * their order within each list (one connection runs them in order). Separate commands rather than one pipeline:
+   * ioredis writes a pipeline as one string, as large as the batch.
    */
-  async publishMany(entries: readonly OutgoingMessage[]): Promise<void> {
-    const byKey = new Map<string, { queue: string; values: string[] }>();
-    for (const e of entries) {
-      const key = celeryKeys.queue(e.queue, e.priority);
-      let b = byKey.get(key);
-      if (!b) byKey.set(key, (b = { queue: e.queue, values: [] }));
-      b.values.push(e.raw);
-    }
-    await this.#conn.run(`LPUSH ${entries.length} messages`, async (c) => {
-      const sent: Promise<unknown>[] = [];
-      for (const [key, { queue, values }] of byKey) {
-        if (!this.#declared.has(queue)) {
-          sent.push(c.sadd(celeryKeys.binding(queue), celeryKeys.bindingMember(queue)), c.sadd(celeriacKeys.queues, queue));
-        }
-        let from = 0;
-        let chars = 0;
-        for (let i = 0; i < values.length; i++) {
-          chars += values[i]!.length;
-          if (chars >= WRITE_BATCH_CHARS || i === values.length - 1) {
-            sent.push(c.lpush(key, ...values.slice(from, i + 1)));
-            from = i + 1;
-            chars = 0;
-          }
-        }
-      }
-      await Promise.all(sent);
-      for (const { queue } of byKey.values()) this.#declared.add(queue);
-    });
+  publishMany(entries: readonly OutgoingMessage[]): Promise<void> {
+    const written = new Set<Promise<void>>();
+    for (const e of entries) written.add(this.publish(e.queue, e.priority, e.raw));
+    return Promise.all(written).then(() => undefined);
   }
 
   async #push(queue: string, key: string, values: string[]): Promise<void> {
